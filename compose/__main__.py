@@ -1,0 +1,3 @@
+from compose.cli.main import main
+
+main()

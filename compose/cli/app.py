@@ -1,0 +1,86 @@
+"""The root typer app: global options and registration of every command module.
+
+Each module in COMMAND_MODULES exposes ``register(root, groups)`` where ``groups`` maps
+"image", "container", "network", "volume", "system" to their typer sub-apps.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import List, Optional
+
+import typer
+
+from . import options as _options
+
+COMMAND_MODULES = [
+    "compose.cli.config_cmd",      # config (loader)
+    "compose.cli.image_cmd",       # image ls/inspect/rm/tag/prune/history/import/load/save/pull/push
+    "compose.cli.container_cmd",   # container create/start/stop/.../run
+    "compose.cli.network_cmd",     # network ls/inspect/create/rm/prune/connect/disconnect
+    "compose.cli.volume_cmd",      # volume ls/inspect/create/rm/prune
+    "compose.cli.build_cmd",       # build, image build
+    "compose.cli.project_cmd",     # up/down/ps/logs/exec/run/... (project verbs)
+]
+
+GROUPS = {
+    "image": "Manage images",
+    "container": "Manage containers",
+    "network": "Manage networks",
+    "volume": "Manage volumes",
+    "system": "Manage the engine",
+}
+
+
+def build_app() -> typer.Typer:
+    root = typer.Typer(
+        name="pycompose",
+        help="Docker Compose in Python, with its own daemonless container engine.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root.callback()(_global_options)
+    groups = {}
+    for name, help_text in GROUPS.items():
+        sub = typer.Typer(help=help_text, no_args_is_help=True, add_completion=False,
+                          pretty_exceptions_enable=False)
+        groups[name] = sub
+    for modname in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as e:
+            if e.name == modname:
+                continue            # a command module not written yet
+            raise
+        mod.register(root, groups)
+    for name, sub in groups.items():
+        if sub.registered_commands or sub.registered_groups:
+            root.add_typer(sub, name=name)
+    return root
+
+
+def _global_options(
+    ctx: typer.Context,
+    file: Optional[List[str]] = typer.Option(None, "-f", "--file", help="Compose configuration files"),
+    project_name: Optional[str] = typer.Option(None, "-p", "--project-name", help="Project name"),
+    project_directory: Optional[str] = typer.Option(None, "--project-directory",
+                                                    help="Alternate working directory"),
+    env_file: Optional[List[str]] = typer.Option(None, "--env-file", help="Alternate environment file"),
+    profile: Optional[List[str]] = typer.Option(None, "--profile", help="Profile to enable"),
+    parallel: int = typer.Option(-1, "--parallel", envvar="COMPOSE_PARALLEL_LIMIT",
+                                 help="Control max parallelism, -1 for unlimited"),
+    progress: str = typer.Option("auto", "--progress",
+                                 help="Progress output type: auto, tty, plain, json, quiet"),
+    ansi: str = typer.Option("auto", "--ansi", help="Control ANSI output: never, always, auto"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Execute command in dry run mode"),
+    root: Optional[str] = typer.Option(None, "--root", envvar="PYCOMPOSE_ROOT",
+                                       help="Engine state directory (default /var/lib/pycompose)"),
+    runroot: Optional[str] = typer.Option(None, "--runroot", envvar="PYCOMPOSE_RUNROOT",
+                                          help="Engine run directory (default /run/pycompose)"),
+) -> None:
+    ctx.obj = _options.GlobalOptions(
+        files=list(file or []), project_name=project_name, project_directory=project_directory,
+        env_files=list(env_file or []), profiles=list(profile or []), parallel=parallel,
+        progress=progress, ansi=ansi, dry_run=dry_run, root=root, runroot=runroot,
+    )

@@ -1,0 +1,53 @@
+"""The engine facade: the only entry point the compose package (and the CLI) uses.
+
+    eng = Engine()                       # or Engine(root=..., runroot=...) in tests
+    eng.images      -> engine.images.service.ImageService
+    eng.containers  -> engine.runtime.service.ContainerService
+    eng.networks    -> engine.network.service.NetworkService
+    eng.volumes     -> engine.volumes.service.VolumeService
+    eng.builder     -> engine.build.service.Builder
+
+Each sub-service is imported on first use, so ``pycompose --help`` never pays for it.
+The methods each service offers are documented in its own module; the shared vocabulary is
+docker's: ``list(filters)``, ``inspect(id_or_name)``, ``create(spec)``, ``remove(id, force=)``;
+objects are found by full id, unique id prefix or name. Long operations take ``on_event``
+(see engine.events). Errors are engine.errors.EngineError subclasses.
+"""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+from .layout import Layout
+
+
+class Engine:
+    def __init__(self, root: str | os.PathLike | None = None,
+                 runroot: str | os.PathLike | None = None) -> None:
+        self.layout = Layout.from_env(root, runroot)
+        self.layout.ensure()
+
+    @cached_property
+    def images(self):
+        from .images.service import ImageService
+        return ImageService(self)
+
+    @cached_property
+    def containers(self):
+        from .runtime.service import ContainerService
+        return ContainerService(self)
+
+    @cached_property
+    def networks(self):
+        from .network.service import NetworkService
+        return NetworkService(self)
+
+    @cached_property
+    def volumes(self):
+        from .volumes.service import VolumeService
+        return VolumeService(self)
+
+    @cached_property
+    def builder(self):
+        from .build.service import Builder
+        return Builder(self)

@@ -1,0 +1,38 @@
+"""Progress events. The engine never prints: it calls an ``on_event`` callback with these
+small objects and the CLI's renderers draw them (rich on a tty, plain lines, JSON lines).
+
+Every long operation accepts ``on_event: Callable[[Event], None] | None = None``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened.
+
+    kind:   what sort of object: "image", "layer", "container", "network", "volume",
+            "build-step", "service", ...
+    id:     the object's name or short id, as a user would recognise it
+    status: short verb phrase: "Pulling", "Downloading", "Pulled", "Creating", "Created",
+            "Started", "Healthy", "Error", "Running 3/7 RUN make", ...
+    text:   optional extra line (e.g. a build step's output line, an error message)
+    current/total: optional progress in bytes or steps
+    """
+
+    kind: str
+    id: str
+    status: str
+    text: str = ""
+    current: Optional[int] = None
+    total: Optional[int] = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+EventSink = Callable[[Event], None]
+
+
+def ignore(_event: Event) -> None:
+    """The default sink: drop events."""
