@@ -299,3 +299,32 @@ class VolumeInfo:
     options: dict
     created: str
     anonymous: bool = False
+
+
+# --------------------------------------------------------------------------- cross-service
+
+
+@dataclass(frozen=True)
+class RootfsMount:
+    """How to mount a container's (or a build step's) root filesystem.
+
+    Made by ImageService.prepare_rootfs(image_id, key); mounted by the runtime.
+    """
+
+    type: str                                 # "overlay" | "bind" (copy fallback: plain dir)
+    lowerdirs: tuple[str, ...] = ()           # overlay: top-most layer first
+    upperdir: str = ""
+    workdir: str = ""
+    source: str = ""                          # bind: the directory to use as /
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A container's network sandbox, made by NetworkService.setup_sandbox() at start."""
+
+    netns_path: str = ""                      # "" = stay in the host network namespace
+    hosts: str = ""                           # full text for /etc/hosts
+    resolv_conf: str = ""                     # full text for /etc/resolv.conf
+    hostname: str = ""
+    endpoints: dict = field(default_factory=dict)  # network -> {"IPAddress","IPPrefixLen","Gateway","MacAddress","Aliases","NetworkID"}
+    ports: tuple[PortBinding, ...] = ()       # published ports with host ports resolved
