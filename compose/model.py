@@ -1,0 +1,574 @@
+"""The typed project model: frozen dataclasses bound from the loader's canonical dict.
+
+Produced by ``compose.loader.load_project(LoadOptions(...)) -> Project``. Field names are the
+Compose Specification keys in long syntax (snake_case as in YAML). Conventions:
+
+* durations (healthcheck intervals, stop_grace_period, ...) are ``float`` seconds or None;
+* memory / byte sizes (mem_limit, shm_size, tmpfs size, resources memory) are ``int`` bytes;
+* ``environment``: dict[str, str | None] (None = "take from the caller's environment" / unset);
+* ``depends_on``: dict[str, DependsOn]; ``networks``: dict[str, ServiceNetwork | None];
+* sequences are tuples; mappings are plain dicts (do not mutate them);
+* every class keeps the canonical sub-dict it was bound from in ``raw`` so that anything not
+  modelled as a field yet (and x- extensions) is still reachable.
+
+Stable public API (others code against it; only additions from now on):
+
+    Project(name, working_dir, config_files, services, networks, volumes, secrets, configs,
+            environment, profiles, extensions, config_dict, disabled_services)
+      .service(name) -> Service            .service_names -> tuple[str, ...]
+      .as_dict()  -> the canonical dict `pycompose config --format json` prints (a copy)
+    Service(name, image, build, command, entrypoint, environment, ports, volumes, networks,
+            depends_on, healthcheck, deploy, logging, ulimits, labels, ..., raw)
+      .scale -> int (scale, else deploy.replicas, else 1)
+      .dependencies() -> {service: DependsOn} incl. implicit ones (links, network_mode/ipc/pid:
+            service:X, volumes_from) -- see compose/graph.py for the graph over them
+    Port, ServiceVolume (+ VolumeBind, VolumeVolume, VolumeTmpfs), DependsOn, Healthcheck,
+    Build, Deploy, Resources, ResourceLimit, RestartPolicy, Logging, ServiceNetwork, Ulimit,
+    FileReference (service secrets/configs), WatchRule, Develop, Network, Ipam, Volume,
+    Secret, Config.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+__all__ = [
+    "Project", "Service", "Port", "ServiceVolume", "VolumeBind", "VolumeVolume", "VolumeTmpfs",
+    "DependsOn", "Healthcheck", "Build", "Deploy", "Resources", "ResourceLimit", "RestartPolicy",
+    "Logging", "ServiceNetwork", "Ulimit", "FileReference", "WatchRule", "Develop", "Network",
+    "Ipam", "Volume", "Secret", "Config", "parse_duration", "parse_bytes",
+]
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
+                   "h": 3600.0, "d": 86400.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)")
+_BYTES_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtpe]?)(i?b?)\s*$", re.I)
+_BYTE_MULT = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4,
+              "p": 1024 ** 5, "e": 1024 ** 6}
+
+
+def parse_duration(value: Any) -> Optional[float]:
+    """Seconds for a Go/Compose duration ("1m30s", "1.5s", 10) or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.lstrip("+-")
+    if text == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    for m in _DURATION_PART.finditer(text):
+        if m.start() != pos:
+            raise ValueError(f"invalid duration {value!r}")
+        total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or pos == 0:
+        raise ValueError(f"invalid duration {value!r}")
+    return sign * total
+
+
+def parse_bytes(value: Any) -> Optional[int]:
+    """Bytes for a size ("512m", "1g", "1024", 1024) or None; units are powers of 1024."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    m = _BYTES_RE.match(str(value))
+    if not m:
+        raise ValueError(f"invalid size {value!r}")
+    return int(float(m.group(1)) * _BYTE_MULT[m.group(2).lower()])
+
+
+def _tuple(items: Any) -> tuple:
+    return tuple(items or ())
+
+
+def _opt_int(value: Any) -> Optional[int]:
+    return None if value is None or value == "" else int(value)
+
+
+@dataclass(frozen=True)
+class Port:
+    target: int
+    published: Optional[str] = None      # a port or a range "8000-8010"; None = ephemeral
+    host_ip: Optional[str] = None
+    protocol: str = "tcp"
+    mode: str = "ingress"
+    name: Optional[str] = None
+    app_protocol: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Port":
+        pub = d.get("published")
+        return cls(target=int(d.get("target") or 0), published=None if pub in (None, "") else str(pub),
+                   host_ip=d.get("host_ip"), protocol=d.get("protocol", "tcp"),
+                   mode=d.get("mode", "ingress"), name=d.get("name"),
+                   app_protocol=d.get("app_protocol"))
+
+
+@dataclass(frozen=True)
+class VolumeBind:
+    propagation: Optional[str] = None
+    create_host_path: bool = True
+    selinux: Optional[str] = None
+    recursive: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class VolumeVolume:
+    nocopy: bool = False
+    subpath: Optional[str] = None
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VolumeTmpfs:
+    size: Optional[int] = None           # bytes
+    mode: Optional[int] = None           # permission bits
+
+
+@dataclass(frozen=True)
+class ServiceVolume:
+    """One entry of service.volumes in long syntax (type bind|volume|tmpfs|npipe|image|cluster)."""
+    type: str
+    target: str
+    source: Optional[str] = None         # absolute host path for binds; volume key for volumes
+    read_only: bool = False
+    consistency: Optional[str] = None
+    bind: Optional[VolumeBind] = None
+    volume: Optional[VolumeVolume] = None
+    tmpfs: Optional[VolumeTmpfs] = None
+    image: Optional[dict] = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "ServiceVolume":
+        b, v, t = d.get("bind"), d.get("volume"), d.get("tmpfs")
+        return cls(
+            type=d.get("type", "volume"), target=d.get("target", ""), source=d.get("source"),
+            read_only=bool(d.get("read_only", False)), consistency=d.get("consistency"),
+            bind=None if b is None else VolumeBind(
+                propagation=b.get("propagation"), create_host_path=bool(b.get("create_host_path", True)),
+                selinux=b.get("selinux"), recursive=b.get("recursive")),
+            volume=None if v is None else VolumeVolume(
+                nocopy=bool(v.get("nocopy", False)), subpath=v.get("subpath"),
+                labels=dict(v.get("labels") or {})),
+            tmpfs=None if t is None else VolumeTmpfs(size=parse_bytes(t.get("size")),
+                                                     mode=_opt_int(t.get("mode"))),
+            image=d.get("image"))
+
+
+Mount = ServiceVolume
+
+
+@dataclass(frozen=True)
+class DependsOn:
+    condition: str = "service_started"   # service_started|service_healthy|service_completed_successfully
+    restart: bool = False
+    required: bool = True
+    implicit: bool = False               # True for links / network_mode / volumes_from edges
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "DependsOn":
+        return cls(condition=d.get("condition", "service_started"),
+                   restart=bool(d.get("restart", False)), required=bool(d.get("required", True)))
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    test: tuple = ()                     # ("CMD", ...), ("CMD-SHELL", "..."), ("NONE",)
+    interval: Optional[float] = None     # seconds
+    timeout: Optional[float] = None
+    retries: Optional[int] = None
+    start_period: Optional[float] = None
+    start_interval: Optional[float] = None
+    disable: bool = False
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Healthcheck":
+        test = d.get("test")
+        if isinstance(test, str):
+            test = ("CMD-SHELL", test)
+        disable = bool(d.get("disable", False)) or (bool(test) and test[0] == "NONE")
+        return cls(test=_tuple(test), interval=parse_duration(d.get("interval")),
+                   timeout=parse_duration(d.get("timeout")), retries=_opt_int(d.get("retries")),
+                   start_period=parse_duration(d.get("start_period")),
+                   start_interval=parse_duration(d.get("start_interval")), disable=disable)
+
+
+@dataclass(frozen=True)
+class Build:
+    context: str = "."                   # absolute after path resolution (or a URL)
+    dockerfile: Optional[str] = None     # relative to context (as Compose prints it)
+    dockerfile_inline: Optional[str] = None
+    args: dict = field(default_factory=dict)
+    target: Optional[str] = None
+    labels: dict = field(default_factory=dict)
+    cache_from: tuple = ()
+    cache_to: tuple = ()
+    network: Optional[str] = None
+    shm_size: Optional[int] = None
+    extra_hosts: dict = field(default_factory=dict)
+    platforms: tuple = ()
+    tags: tuple = ()
+    secrets: tuple = ()                  # FileReference
+    ssh: tuple = ()
+    additional_contexts: dict = field(default_factory=dict)
+    no_cache: bool = False
+    pull: bool = False
+    privileged: bool = False
+    raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Build":
+        return cls(
+            context=d.get("context", "."), dockerfile=d.get("dockerfile"),
+            dockerfile_inline=d.get("dockerfile_inline"), args=dict(d.get("args") or {}),
+            target=d.get("target"), labels=dict(d.get("labels") or {}),
+            cache_from=_tuple(d.get("cache_from")), cache_to=_tuple(d.get("cache_to")),
+            network=d.get("network"), shm_size=parse_bytes(d.get("shm_size")),
+            extra_hosts=dict(d.get("extra_hosts") or {}), platforms=_tuple(d.get("platforms")),
+            tags=_tuple(d.get("tags")),
+            secrets=tuple(FileReference.from_dict(s) for s in d.get("secrets") or ()),
+            ssh=_tuple(d.get("ssh")), additional_contexts=dict(d.get("additional_contexts") or {}),
+            no_cache=bool(d.get("no_cache", False)), pull=bool(d.get("pull", False)),
+            privileged=bool(d.get("privileged", False)), raw=dict(d))
+
+
+@dataclass(frozen=True)
+class ResourceLimit:
+    cpus: Optional[float] = None
+    memory: Optional[int] = None         # bytes
+    pids: Optional[int] = None
+    devices: tuple = ()                  # raw dicts (capabilities, driver, count, device_ids, options)
+
+    @classmethod
+    def from_dict(cls, d: Optional[Mapping]) -> Optional["ResourceLimit"]:
+        if d is None:
+            return None
+        cpus = d.get("cpus")
+        return cls(cpus=None if cpus in (None, "") else float(cpus), memory=parse_bytes(d.get("memory")),
+                   pids=_opt_int(d.get("pids")), devices=_tuple(d.get("devices")))
+
+
+@dataclass(frozen=True)
+class Resources:
+    limits: Optional[ResourceLimit] = None
+    reservations: Optional[ResourceLimit] = None
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    condition: Optional[str] = None      # none|on-failure|any
+    delay: Optional[float] = None
+    max_attempts: Optional[int] = None
+    window: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Deploy:
+    mode: Optional[str] = None
+    replicas: Optional[int] = None
+    labels: dict = field(default_factory=dict)
+    resources: Resources = field(default_factory=Resources)
+    restart_policy: Optional[RestartPolicy] = None
+    raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "Deploy":
+        res = d.get("resources") or {}
+        rp = d.get("restart_policy")
+        return cls(
+            mode=d.get("mode"), replicas=_opt_int(d.get("replicas")), labels=dict(d.get("labels") or {}),
+            resources=Resources(ResourceLimit.from_dict(res.get("limits")),
+                                ResourceLimit.from_dict(res.get("reservations"))),
+            restart_policy=None if rp is None else RestartPolicy(
+                condition=rp.get("condition"), delay=parse_duration(rp.get("delay")),
+                max_attempts=_opt_int(rp.get("max_attempts")), window=parse_duration(rp.get("window"))),
+            raw=dict(d))
+
+
+@dataclass(frozen=True)
+class Logging:
+    driver: Optional[str] = None
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceNetwork:
+    aliases: tuple = ()
+    ipv4_address: Optional[str] = None
+    ipv6_address: Optional[str] = None
+    link_local_ips: tuple = ()
+    mac_address: Optional[str] = None
+    driver_opts: dict = field(default_factory=dict)
+    priority: int = 0
+    gw_priority: int = 0
+    interface_name: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: Optional[Mapping]) -> Optional["ServiceNetwork"]:
+        if d is None:
+            return None
+        return cls(aliases=_tuple(d.get("aliases")), ipv4_address=d.get("ipv4_address"),
+                   ipv6_address=d.get("ipv6_address"), link_local_ips=_tuple(d.get("link_local_ips")),
+                   mac_address=d.get("mac_address"), driver_opts=dict(d.get("driver_opts") or {}),
+                   priority=int(d.get("priority") or 0), gw_priority=int(d.get("gw_priority") or 0),
+                   interface_name=d.get("interface_name"))
+
+
+@dataclass(frozen=True)
+class Ulimit:
+    soft: int
+    hard: int
+
+    @classmethod
+    def from_value(cls, v: Any) -> "Ulimit":
+        if isinstance(v, Mapping):
+            return cls(int(v.get("soft", 0)), int(v.get("hard", 0)))
+        return cls(int(v), int(v))
+
+
+@dataclass(frozen=True)
+class FileReference:
+    """A service's use of a secret or config: source key, target path, uid/gid/mode."""
+    source: str
+    target: Optional[str] = None
+    uid: Optional[str] = None
+    gid: Optional[str] = None
+    mode: Optional[int] = None
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "FileReference":
+        if isinstance(d, str):
+            return cls(source=d)
+        mode = d.get("mode")
+        if isinstance(mode, str):
+            mode = int(mode, 8)
+        return cls(source=d.get("source", ""), target=d.get("target"),
+                   uid=None if d.get("uid") is None else str(d.get("uid")),
+                   gid=None if d.get("gid") is None else str(d.get("gid")), mode=mode)
+
+
+@dataclass(frozen=True)
+class WatchRule:
+    path: str
+    action: str                          # sync|rebuild|restart|sync+restart|sync+exec
+    target: Optional[str] = None
+    ignore: tuple = ()
+    include: tuple = ()
+    initial_sync: bool = False
+    exec: Optional[dict] = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "WatchRule":
+        return cls(path=d.get("path", ""), action=d.get("action", ""), target=d.get("target"),
+                   ignore=_tuple(d.get("ignore")), include=_tuple(d.get("include")),
+                   initial_sync=bool(d.get("initial_sync", False)), exec=d.get("exec"))
+
+
+@dataclass(frozen=True)
+class Develop:
+    watch: tuple = ()                    # WatchRule
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: Optional[str] = None
+    build: Optional[Build] = None
+    command: Optional[tuple] = None      # None = image default; () = explicitly empty
+    entrypoint: Optional[tuple] = None
+    environment: dict = field(default_factory=dict)
+    env_file: tuple = ()                 # raw dicts (path, required, format) when not resolved
+    ports: tuple = ()                    # Port
+    expose: tuple = ()                   # str
+    volumes: tuple = ()                  # ServiceVolume
+    volumes_from: tuple = ()
+    tmpfs: tuple = ()
+    networks: dict = field(default_factory=dict)   # name -> ServiceNetwork | None
+    network_mode: Optional[str] = None
+    depends_on: dict = field(default_factory=dict)  # name -> DependsOn (explicit only)
+    links: tuple = ()
+    external_links: tuple = ()
+    healthcheck: Optional[Healthcheck] = None
+    deploy: Optional[Deploy] = None
+    logging: Optional[Logging] = None
+    ulimits: dict = field(default_factory=dict)    # name -> Ulimit
+    labels: dict = field(default_factory=dict)
+    annotations: dict = field(default_factory=dict)
+    secrets: tuple = ()                  # FileReference
+    configs: tuple = ()                  # FileReference
+    container_name: Optional[str] = None
+    hostname: Optional[str] = None
+    domainname: Optional[str] = None
+    user: Optional[str] = None
+    working_dir: Optional[str] = None
+    restart: Optional[str] = None
+    stop_signal: Optional[str] = None
+    stop_grace_period: Optional[float] = None
+    init: Optional[bool] = None
+    privileged: bool = False
+    read_only: bool = False
+    tty: bool = False
+    stdin_open: bool = False
+    cap_add: tuple = ()
+    cap_drop: tuple = ()
+    security_opt: tuple = ()
+    sysctls: dict = field(default_factory=dict)
+    devices: tuple = ()                  # raw dicts (source, target, permissions)
+    dns: tuple = ()
+    dns_search: tuple = ()
+    dns_opt: tuple = ()
+    extra_hosts: dict = field(default_factory=dict)  # host -> [ip, ...]
+    ipc: Optional[str] = None
+    pid: Optional[str] = None
+    uts: Optional[str] = None
+    cgroup: Optional[str] = None
+    cgroup_parent: Optional[str] = None
+    userns_mode: Optional[str] = None
+    platform: Optional[str] = None
+    pull_policy: Optional[str] = None
+    profiles: tuple = ()
+    mem_limit: Optional[int] = None      # bytes
+    mem_reservation: Optional[int] = None
+    memswap_limit: Optional[int] = None
+    shm_size: Optional[int] = None
+    cpus: Optional[float] = None
+    cpu_shares: Optional[int] = None
+    cpuset: Optional[str] = None
+    pids_limit: Optional[int] = None
+    oom_score_adj: Optional[int] = None
+    group_add: tuple = ()
+    mac_address: Optional[str] = None
+    runtime: Optional[str] = None
+    attach: Optional[bool] = None
+    develop: Optional[Develop] = None
+    post_start: tuple = ()               # raw hook dicts
+    pre_stop: tuple = ()
+    raw: dict = field(default_factory=dict)
+    scale_value: Optional[int] = None    # the `scale` key (use .scale)
+
+    @property
+    def scale(self) -> int:
+        if self.scale_value is not None:
+            return self.scale_value
+        if self.deploy is not None and self.deploy.replicas is not None:
+            return self.deploy.replicas
+        return 1
+
+    @property
+    def extensions(self) -> dict:
+        return {k: v for k, v in self.raw.items() if k.startswith("x-")}
+
+    def dependencies(self) -> dict:
+        """Explicit depends_on plus implicit edges, as {service: DependsOn}.
+
+        Implicit: links (restart true), network_mode/ipc/pid/uts/cgroup ``service:X`` (restart
+        true), volumes_from ``X`` or ``X:ro`` (restart false, never ``container:``).
+        """
+        deps = dict(self.depends_on)
+        for link in self.links:
+            deps.setdefault(link.split(":", 1)[0], DependsOn(restart=True, implicit=True))
+        for mode in (self.network_mode, self.ipc, self.pid, self.uts, self.cgroup):
+            if mode and mode.startswith("service:"):
+                deps.setdefault(mode[len("service:"):], DependsOn(restart=True, implicit=True))
+        for vf in self.volumes_from:
+            if not vf.startswith("container:"):
+                deps.setdefault(vf.split(":", 1)[0], DependsOn(restart=False, implicit=True))
+        return deps
+
+    @classmethod
+    def from_dict(cls, name: str, d: Mapping) -> "Service":
+        from compose.loader.bind import bind_service
+        return bind_service(cls, name, d)
+
+
+@dataclass(frozen=True)
+class Ipam:
+    driver: Optional[str] = None
+    config: tuple = ()                   # raw dicts (subnet, gateway, ip_range, aux_addresses)
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Network:
+    key: str                             # the key under top-level networks:
+    name: str                            # the engine name (<project>_<key> or explicit name)
+    driver: Optional[str] = None
+    driver_opts: dict = field(default_factory=dict)
+    ipam: Ipam = field(default_factory=Ipam)
+    external: bool = False
+    internal: bool = False
+    attachable: bool = False
+    enable_ipv4: Optional[bool] = None
+    enable_ipv6: Optional[bool] = None
+    labels: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Volume:
+    key: str
+    name: str
+    driver: Optional[str] = None
+    driver_opts: dict = field(default_factory=dict)
+    external: bool = False
+    labels: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Secret:
+    key: str
+    name: str
+    file: Optional[str] = None           # absolute path
+    environment: Optional[str] = None    # variable name whose value is the secret
+    content: Optional[str] = None
+    external: bool = False
+    labels: dict = field(default_factory=dict)
+    driver: Optional[str] = None
+    driver_opts: dict = field(default_factory=dict)
+    template_driver: Optional[str] = None
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config(Secret):
+    pass
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    working_dir: str
+    config_files: tuple = ()             # absolute paths ("-" for stdin)
+    services: dict = field(default_factory=dict)   # name -> Service (active services only)
+    networks: dict = field(default_factory=dict)   # key -> Network
+    volumes: dict = field(default_factory=dict)    # key -> Volume
+    secrets: dict = field(default_factory=dict)    # key -> Secret
+    configs: dict = field(default_factory=dict)    # key -> Config
+    environment: dict = field(default_factory=dict)  # the interpolation environment used
+    profiles: tuple = ()                 # active profiles
+    extensions: dict = field(default_factory=dict)   # top-level x-*
+    config_dict: dict = field(default_factory=dict)  # canonical dict (what `config` prints)
+    disabled_services: dict = field(default_factory=dict)  # name -> Service (profile-disabled)
+    env_files: tuple = ()                # the .env files that were read (absolute)
+
+    def service(self, name: str) -> Service:
+        return self.services[name]
+
+    @property
+    def service_names(self) -> tuple:
+        return tuple(self.services)
+
+    def as_dict(self) -> dict:
+        import copy
+        return copy.deepcopy(self.config_dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping, **kw: Any) -> "Project":
+        from compose.loader.bind import bind_project
+        return bind_project(cls, d, **kw)
