@@ -112,6 +112,19 @@ class Layout:
     def rootfs_mount(self, cid: str) -> Path:
         return self.runroot / "mounts" / cid
 
+    def network_dir(self, net_id: str) -> Path:
+        """networks/<id>/: network.json (config) + endpoints.json (live endpoints, read by DNS)."""
+        return self.networks / net_id
+
+    def sandbox_file(self, cid: str) -> Path:
+        """What setup_sandbox created for a container (veths, ports), for teardown."""
+        return self.runroot / "sandboxes" / f"{cid}.json"
+
+    @property
+    def netd_socket(self) -> Path:
+        """Control socket of the network helper process (embedded DNS, port holders)."""
+        return self.runroot / "netd.sock"
+
     def lock_file(self, name: str) -> Path:
         return self.locks / f"{name}.lock"
 
