@@ -328,3 +328,28 @@ class Sandbox:
     hostname: str = ""
     endpoints: dict = field(default_factory=dict)  # network -> {"IPAddress","IPPrefixLen","Gateway","MacAddress","Aliases","NetworkID"}
     ports: tuple[PortBinding, ...] = ()       # published ports with host ports resolved
+
+
+# --------------------------------------------------------------------------- build
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """One image build (``docker build``); see engine/build/service.py."""
+
+    context: str = "."                        # directory
+    dockerfile: str = ""                      # path (relative to context) or "" = Dockerfile
+    dockerfile_inline: Optional[str] = None   # Dockerfile text (wins over dockerfile)
+    tags: tuple[str, ...] = ()
+    build_args: dict = field(default_factory=dict)   # name -> value (None = from environment)
+    target: str = ""
+    labels: dict = field(default_factory=dict)
+    no_cache: bool = False
+    pull: bool = False
+    network: str = ""                         # "" / "default" / "host" / "none" for RUN
+    extra_hosts: tuple[str, ...] = ()         # "name:ip" / "name=ip"
+    shm_size: Optional[int] = None
+    additional_contexts: dict = field(default_factory=dict)  # name -> dir | docker-image://ref
+    cache_from: tuple[str, ...] = ()
+    platform: str = ""
+    secrets: dict = field(default_factory=dict)      # id -> host file path
