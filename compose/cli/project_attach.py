@@ -1,0 +1,116 @@
+"""Attached `up`: stream logs, watch exits, apply --abort-on-container-exit/-failure and
+--exit-code-from, and stop the stack on Ctrl-C (first: graceful, second: kill)."""
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import threading
+
+from . import project_common as pc
+
+
+def attached_services(project, targets, attach, no_attach, attach_dependencies) -> list[str]:
+    from compose.reconcile import selected_services
+    scope, _ = selected_services(project, targets)
+    if attach:
+        chosen = list(attach)
+    elif targets and not attach_dependencies:
+        chosen = list(targets)
+    else:
+        chosen = [s for s in scope if project.services[s].attach is not False]
+    return [s for s in chosen if s not in set(no_attach or ())]
+
+
+def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_dependencies,
+                 abort_exit, abort_failure, exit_code_from, color, prefix, timestamps, timeout) -> int:
+    from compose.project_ops.attach import Follower, LogPrinter
+    engine = pc.engine(ctx)
+    services = attached_services(project, targets, attach, no_attach, attach_dependencies)
+    printer = LogPrinter(sys.stdout, color=color, prefix=prefix, timestamps=timestamps,
+                         project=project.name)
+    follower = Follower(engine, project.name, services, printer)
+    # a SIGTERM is handled like the first Ctrl-C
+    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        follower.start()
+        code = _watch_exits(engine, project, follower, services, abort_exit, abort_failure,
+                            exit_code_from)
+    except KeyboardInterrupt:
+        follower.stop()
+        sys.stderr.write("Gracefully Stopping... press Ctrl+C again to force\n")
+        return _stop_stack(ctx, project, timeout, graceful=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    follower.stop()
+    if code is not None:
+        sys.stderr.write("Aborting on container exit...\n")
+        _stop_stack(ctx, project, timeout, graceful=True)
+        if exit_code_from:
+            return _exit_code_of(engine, project, exit_code_from)
+        return code
+    return 0
+
+
+def _watch_exits(engine, project, follower, services, abort_exit, abort_failure, exit_code_from):
+    """Wait for container exits. Returns the exit code that triggers an abort, or None when
+    every attached container has stopped for good."""
+    while True:
+        try:
+            info = follower.exits.get(timeout=0.5)
+        except queue.Empty:
+            if _all_done(follower):
+                return None
+            continue
+        code = info.state.exit_code
+        if abort_exit:
+            return code
+        if abort_failure and code != 0:
+            return code
+        if _all_done(follower):
+            return None
+
+
+def _all_done(follower) -> bool:
+    containers = follower.containers()
+    if not containers:
+        return True
+    for c in containers:
+        policy = c.spec.restart_policy.name if c.spec and c.spec.restart_policy else "no"
+        if c.state.running or c.state.restarting or c.state.status == "created":
+            return False
+        if policy in ("always", "unless-stopped") or (policy == "on-failure" and c.state.exit_code != 0):
+            return False
+    return True
+
+
+def _exit_code_of(engine, project, service) -> int:
+    from compose import labels as L
+    found = engine.containers.list(all=True, filters=L.project_filter(
+        project.name, f"{L.SERVICE}={service}", f"{L.ONEOFF}=False"))
+    codes = [c.state.exit_code for c in found if not c.state.running]
+    return codes[0] if codes else 0
+
+
+def _stop_stack(ctx, project, timeout, *, graceful: bool) -> int:
+    from compose.project_ops.down import stop
+    engine = pc.engine(ctx)
+    render = pc.renderer(ctx)
+    try:
+        stop(engine, project, (), pc.timeout_value(timeout), on_event=render, parallel=pc.parallel(ctx))
+    except KeyboardInterrupt:
+        _kill_all(engine, project)
+        return 130
+    finally:
+        render.close()
+    return 0
+
+
+def _kill_all(engine, project) -> None:
+    from compose import labels as L
+    from engine.errors import EngineError
+    for c in engine.containers.list(filters=L.project_filter(project.name)):
+        try:
+            engine.containers.kill(c.id, "SIGKILL")
+        except EngineError:
+            pass

@@ -1,0 +1,99 @@
+"""Shared plumbing of the project commands: loading the project from the global options,
+the engine, the event renderer, and the small parsers commands need."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+from compose.errors import ComposeError, ProjectNotFound, UsageError
+
+from . import options as _options
+
+
+def load_options(opts, services=()):
+    from compose.loader import LoadOptions
+    return LoadOptions(files=list(opts.files), project_name=opts.project_name,
+                       project_directory=opts.project_directory, env_files=list(opts.env_files),
+                       profiles=list(opts.profiles), services=list(services),
+                       on_warning=lambda m: sys.stderr.write(f"WARN[0000] {m}\n"))
+
+
+def load_project(ctx, services=()):
+    """The Project for this command (ComposeError on bad files)."""
+    from compose.loader import load_project as _load
+    return _load(load_options(_options.get(ctx), services))
+
+
+def load_project_or_name(ctx, services=()):
+    """(project, name): commands like down/ps/stop also work without a file when -p is given
+    (or COMPOSE_PROJECT_NAME): the project is then reconstructed from the engine's labels."""
+    opts = _options.get(ctx)
+    try:
+        project = load_project(ctx, services)
+        return project, project.name
+    except ProjectNotFound:
+        name = opts.project_name or os.environ.get("COMPOSE_PROJECT_NAME")
+        if not name:
+            raise
+        return None, name
+
+
+def engine(ctx):
+    return _options.get(ctx).engine()
+
+
+def renderer(ctx):
+    from .render import make_renderer
+    opts = _options.get(ctx)
+    mode = opts.progress
+    if os.environ.get("COMPOSE_PROGRESS") and mode == "auto":
+        mode = os.environ["COMPOSE_PROGRESS"]
+    if opts.ansi == "never" and mode in ("auto", "tty"):
+        mode = "plain"
+    return make_renderer(mode)
+
+
+def parallel(ctx) -> int:
+    return _options.get(ctx).parallel
+
+
+def dry_run(ctx) -> bool:
+    return _options.get(ctx).dry_run
+
+
+def check_services(project, services) -> None:
+    if project is None:
+        return
+    for s in services:
+        if s not in project.services:
+            raise ComposeError(f"no such service: {s}")
+
+
+def parse_scale(values) -> dict:
+    out = {}
+    for item in values or ():
+        name, sep, num = item.partition("=")
+        if not sep or not num.isdigit():
+            raise UsageError(f"invalid --scale value {item!r}: expected SERVICE=NUM")
+        out[name] = int(num)
+    return out
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def use_color(ctx, no_color: bool = False) -> bool:
+    opts = _options.get(ctx)
+    if no_color or opts.ansi == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return opts.ansi == "always" or sys.stdout.isatty()
+
+
+def print_plan(plan) -> None:
+    sys.stdout.write(plan.render() or "nothing to do\n")
+
+
+def timeout_value(t: Optional[int]) -> Optional[float]:
+    return None if t is None else float(t)
