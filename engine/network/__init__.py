@@ -1,0 +1,1 @@
+"""Networking: bridges, veth endpoints, IPAM, embedded DNS, published ports (see service.py)."""

@@ -1,0 +1,104 @@
+"""iptables rules for bridge networks and published ports.
+
+Our chains are shared by every pycompose engine on the host and never flushed:
+
+    filter FORWARD      -> PYCOMPOSE-FORWARD (inserted first, so a FORWARD policy DROP set by
+                           dockerd + br_netfilter does not cut our bridges off)
+    PYCOMPOSE-FORWARD   -> PYCOMPOSE-ISOLATION first, then per-network ACCEPT/DROP rules
+    nat POSTROUTING     -> PYCOMPOSE-POSTROUTING (MASQUERADE per non-internal network)
+    nat PREROUTING, OUTPUT (dst-type LOCAL) -> PYCOMPOSE-DNAT (one DNAT rule per published port)
+
+Every rule carries ``-m comment --comment pycompose:n:<network id>`` or
+``pycompose:c:<container id>``; removal deletes exactly the rules with that tag.
+"""
+from __future__ import annotations
+
+from ..locks import flock
+from . import sysnet
+
+FWD, ISO, POST, DNAT = ("PYCOMPOSE-FORWARD", "PYCOMPOSE-ISOLATION", "PYCOMPOSE-POSTROUTING",
+                        "PYCOMPOSE-DNAT")
+BRIDGE_PREFIX = "pcbr-"
+HOST_LOCK = "/run/lock/pycompose-network.lock"     # host-wide: all engine roots share it
+_ready = False
+
+
+def host_lock(timeout: float = 60.0):
+    from pathlib import Path
+    return flock(Path(HOST_LOCK), timeout=timeout, what="host networking (iptables, subnets)")
+
+
+def network_tag(net_id: str) -> str:
+    return f"pycompose:n:{net_id[:16]}"
+
+
+def container_tag(cid: str) -> str:
+    return f"pycompose:c:{cid[:16]}"
+
+
+def ensure_base() -> None:
+    """Create our chains and the jumps into them (idempotent, once per process)."""
+    global _ready
+    if _ready and _jumps_present():
+        return
+    for table, chain in (("filter", FWD), ("filter", ISO), ("nat", POST), ("nat", DNAT)):
+        sysnet.ensure_chain(table, chain)
+    sysnet.ensure_jump("filter", "FORWARD", ["-j", FWD])
+    sysnet.ensure_jump("filter", FWD, ["-j", ISO])
+    sysnet.ensure_jump("nat", "POSTROUTING", ["-j", POST])
+    local = ["-m", "addrtype", "--dst-type", "LOCAL", "-j", DNAT]
+    sysnet.ensure_jump("nat", "PREROUTING", local)
+    sysnet.ensure_jump("nat", "OUTPUT", local)
+    _ready = True
+
+
+def _jumps_present() -> bool:
+    return sysnet.iptables(["-C", "FORWARD", "-j", FWD], check=False).returncode == 0
+
+
+def _c(tag: str) -> str:
+    return f"-m comment --comment {tag}"
+
+
+def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> None:
+    tag = _c(network_tag(net_id))
+    filt = [f"-A {ISO} -i {bridge} -o {bridge} {tag} -j RETURN",
+            f"-A {ISO} -i {bridge} -o {BRIDGE_PREFIX}+ {tag} -j DROP",
+            f"-A {FWD} -i {bridge} -o {bridge} {tag} -j ACCEPT"]
+    nat = []
+    if internal:
+        filt += [f"-A {FWD} -i {bridge} {tag} -j DROP",
+                 f"-A {FWD} -o {bridge} {tag} -j DROP"]
+    else:
+        filt += [f"-A {FWD} -i {bridge} {tag} -j ACCEPT",
+                 f"-A {FWD} -o {bridge} -m conntrack --ctstate RELATED,ESTABLISHED {tag} -j ACCEPT",
+                 f"-A {FWD} -o {bridge} -m conntrack --ctstate DNAT {tag} -j ACCEPT"]
+        nat += [f"-A {POST} -s {subnet} ! -o {bridge} {tag} -j MASQUERADE",
+                f"-A {POST} -s 127.0.0.0/8 -o {bridge} {tag} -j MASQUERADE"]
+    sysnet.restore({"filter": filt, "nat": nat})
+
+
+def remove_network_rules(net_id: str) -> None:
+    tag = network_tag(net_id)
+    sysnet.delete_tagged("filter", [ISO, FWD], tag)
+    sysnet.delete_tagged("nat", [POST], tag)
+
+
+def add_port_rules(cid: str, forwards: list[tuple[str, str, int, str, int]]) -> None:
+    """forwards: [(proto, host_ip or "", host_port, container_ip, container_port)]."""
+    tag = _c(container_tag(cid))
+    lines = []
+    for proto, host_ip, host_port, cip, cport in forwards:
+        dest = f"-d {host_ip}/32 " if host_ip and host_ip != "0.0.0.0" else ""
+        lines.append(f"-A {DNAT} {dest}-p {proto} -m {proto} --dport {host_port} {tag} "
+                     f"-j DNAT --to-destination {cip}:{cport}")
+    sysnet.restore({"nat": lines})
+
+
+def remove_container_rules(cid: str) -> None:
+    sysnet.delete_tagged("nat", [DNAT], container_tag(cid))
+
+
+def enable_forwarding(bridge: str) -> None:
+    sysnet.write_proc("/proc/sys/net/ipv4/ip_forward", "1")
+    sysnet.write_proc(f"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "1")

@@ -1,0 +1,106 @@
+"""IPAM (pure functions): pick a free subnet from the default pools, validate explicit pools,
+allocate addresses inside a pool.
+
+Default pools follow Docker's: 172.17.0.0/16 … 172.31.0.0/16, then 192.168.0.0/16 cut in /20s.
+A subnet is free when it overlaps neither a route of the host nor another network of ours.
+"""
+from __future__ import annotations
+
+import ipaddress
+import random
+import subprocess
+
+from ..errors import InvalidArgument, NetworkError
+from ..types import IPAMPool
+
+
+def default_candidates():
+    for second in range(17, 32):
+        yield ipaddress.ip_network(f"172.{second}.0.0/16")
+    for third in range(0, 256, 16):
+        yield ipaddress.ip_network(f"192.168.{third}.0/20")
+    for second in range(0, 256):
+        yield ipaddress.ip_network(f"10.{second}.0.0/16")
+
+
+def host_routes() -> list:
+    """IPv4 destinations routed on the host (main table), as ip_network objects."""
+    try:
+        out = subprocess.run(["ip", "-4", "route", "show"], capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise NetworkError(f"cannot read the host's routes: {e}") from e
+    nets = []
+    for line in out.splitlines():
+        dest = line.split()[0] if line.split() else ""
+        if not dest or dest == "default":
+            continue
+        try:
+            nets.append(ipaddress.ip_network(dest, strict=False))
+        except ValueError:
+            continue
+    return nets
+
+
+def pick_subnet(taken: list) -> ipaddress.IPv4Network:
+    """The first default-pool subnet that overlaps nothing in ``taken`` (networks)."""
+    for cand in default_candidates():
+        if not any(cand.overlaps(t) for t in taken):
+            return cand
+    raise NetworkError("all predefined address pools have been fully subnetted")
+
+
+def parse_pool(pool: IPAMPool, network_name: str):
+    """Validate an explicit pool -> (subnet, ip_range | None, gateway | None, aux dict)."""
+    def bad(msg):
+        return InvalidArgument(f"network {network_name}: {msg}")
+    try:
+        subnet = ipaddress.ip_network(pool.subnet.strip(), strict=False)
+    except ValueError:
+        raise bad(f"invalid subnet {pool.subnet!r}: expected CIDR like 172.28.0.0/16") from None
+    if subnet.version != 4:
+        raise bad(f"subnet {pool.subnet}: only IPv4 subnets are supported")
+    if "/" not in pool.subnet or ipaddress.ip_interface(pool.subnet.strip()).ip != subnet.network_address:
+        raise bad(f"invalid subnet {pool.subnet}: it has host bits set or no prefix length "
+                  f"(did you mean {subnet}?)")
+    if subnet.prefixlen > 30:
+        raise bad(f"subnet {pool.subnet} is too small (at most /30)")
+    ip_range = None
+    if pool.ip_range:
+        try:
+            ip_range = ipaddress.ip_network(pool.ip_range, strict=False)
+        except ValueError:
+            raise bad(f"invalid ip_range {pool.ip_range!r}") from None
+        if not ip_range.subnet_of(subnet):
+            raise bad(f"ip_range {pool.ip_range} is not inside subnet {subnet}")
+    gateway = _addr_in(pool.gateway, subnet, "gateway", bad) if pool.gateway else None
+    aux = {k: str(_addr_in(v, subnet, f"aux address {k}", bad))
+           for k, v in (pool.aux_addresses or {}).items()}
+    return subnet, ip_range, gateway, aux
+
+
+def _addr_in(text, subnet, what, bad):
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        raise bad(f"invalid {what} {text!r}") from None
+    if addr not in subnet:
+        raise bad(f"{what} {addr} is outside subnet {subnet}")
+    return addr
+
+
+def check_address(text: str, subnet, what: str, network_name: str):
+    def bad(msg):
+        return InvalidArgument(f"network {network_name}: {msg}")
+    return _addr_in(text, subnet, what, bad)
+
+
+def allocate(subnet, ip_range, used: set[str], rng: random.Random | None = None) -> str:
+    """The lowest free host address of ip_range (or subnet) not in ``used`` (Docker is sequential)."""
+    space = ip_range or subnet
+    for addr in space:                  # the range's own first/last are usable (Docker's IPAM)
+        if addr in (subnet.network_address, subnet.broadcast_address):
+            continue
+        if str(addr) not in used:
+            return str(addr)
+    raise NetworkError(f"no available IPv4 addresses on this network's address pools: {space}")

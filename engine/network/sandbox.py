@@ -1,0 +1,356 @@
+"""A container's network sandbox: its netns, one veth per network, IPs, routes, published ports,
+DNS registration and the text of /etc/hosts and /etc/resolv.conf.
+
+The sandbox record (<runroot>/sandboxes/<cid>.json) is written *before* each kernel object is
+made, so teardown — idempotent, and run on any failure of setup — finds everything.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from ..errors import NetworkError, NotFound
+from ..layout import read_json, write_json
+from ..types import EndpointSpec, PortBinding, Sandbox
+from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, store, sysnet
+from .netns import create_netns, delete_netns, is_netns, open_sockets_in_netns
+
+NETNS_SYSCTLS = {"net.ipv4.ping_group_range": "0 2147483647",      # Docker's values
+                 "net.ipv4.ip_unprivileged_port_start": "0"}
+SPECIAL_MODES = ("none", "host", "bridge", "default", "")
+
+
+def setup(svc, info) -> Sandbox:
+    spec, cid = info.spec, info.id
+    mode = spec.network_mode or "bridge"
+    hostname = spec.hostname or cid[:12]
+    if mode == "host" or mode.startswith("container:"):
+        _save(svc, {"cid": cid, "name": info.name.lstrip("/"), "mode": mode})
+        if mode == "host":
+            return _host_sandbox(spec)
+        return _joined_sandbox(svc, mode.split(":", 1)[1])
+    wanted = _wanted_networks(svc, spec, cid, mode)
+    records = [(store.find(svc.layout, name) if name != "bridge" else svc.default_network(), ep)
+               for name, ep in wanted]
+    netns_path = str(svc.layout.netns_path(cid))
+    state = {"cid": cid, "name": info.name.lstrip("/"), "mode": mode, "netns": netns_path,
+             "hostname": hostname, "endpoints": {}, "ports": [], "pending_ports": False,
+             "dns": list(spec.dns)}
+    _save(svc, state)
+    try:
+        create_netns(netns_path, NETNS_SYSCTLS)
+        gw_net = _gateway_network(records)
+        for index, (rec, ep) in enumerate(records):
+            _attach(svc, state, rec, ep, f"eth{index}", default_route=rec is gw_net)
+        resolved, holds = _publish(svc, state, spec.ports, records)
+        _register(svc, state, holds)
+        result = _sandbox(state, spec, records, resolved)
+        state["sandbox"] = {"hosts": result.hosts, "resolv_conf": result.resolv_conf}
+        _save(svc, state)
+        return result
+    except BaseException:
+        teardown(svc, cid)
+        raise
+
+
+def _wanted_networks(svc, spec, cid, mode) -> list[tuple[str, EndpointSpec]]:
+    wanted = dict(spec.networks)
+    if mode not in SPECIAL_MODES and mode not in wanted:
+        wanted = {mode: EndpointSpec(), **wanted}
+    for name, ep in svc.connected_extra(cid).items():
+        wanted.setdefault(name, ep)
+    if mode == "none":
+        return []
+    if not wanted:
+        return [("bridge", EndpointSpec())]
+    items = [(name, ep if isinstance(ep, EndpointSpec) else EndpointSpec(**dict(ep or {})))
+             for name, ep in wanted.items()]
+    return sorted(items, key=lambda item: -item[1].priority)      # stable: keeps given order
+
+
+def _gateway_network(records):
+    candidates = [(rec, ep) for rec, ep in records if not rec["internal"]]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda item: item[1].gw_priority)[0]
+
+
+def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool) -> dict:
+    cid = state["cid"]
+    if rec.get("default") and ep.aliases:
+        raise NetworkError("network-scoped aliases are only supported for user-defined networks")
+    with store.lock(svc.layout, rec["id"]):
+        bridge.ensure_bridge(rec)
+        eps = _prune_stale(svc, rec)
+        ip = _pick_ip(rec, ep, eps)
+        mac = ep.mac_address or bridge.mac_for(ip)
+        veth = bridge.veth_name(cid, rec["id"])
+        state["endpoints"][rec["id"]] = {"network": rec["name"], "veth": veth, "ifname": ifname,
+                                         "ip": ip, "mac": mac}
+        _save(svc, state)
+        bridge.add_veth(rec, cid, state["netns"], ifname, ip, mac, default_route)
+        prefix = int(rec["subnet"].split("/")[1])
+        entry = {"name": state["name"], "hostname": state["hostname"], "ip": ip,
+                 "prefixlen": prefix, "mac": mac, "veth": veth, "ifname": ifname,
+                 "aliases": [] if rec.get("default") else list(ep.aliases),
+                 "netns": state["netns"], "endpoint_id": store.new_id()}
+        eps[cid] = entry
+        store.write_endpoints(svc.layout, rec, eps)
+    return entry
+
+
+def _prune_stale(svc, rec) -> dict:
+    eps = store.endpoints(svc.layout, rec["id"])
+    for cid in [c for c, ep in eps.items() if not is_netns(ep.get("netns", ""))]:
+        sysnet.delete_link(eps.pop(cid).get("veth", ""))
+    return eps
+
+
+def _pick_ip(rec, ep: EndpointSpec, eps: dict) -> str:
+    import ipaddress
+    subnet = ipaddress.ip_network(rec["subnet"])
+    used = {e["ip"] for e in eps.values()} | {rec["gateway"]} | set(rec.get("aux", {}).values())
+    if ep.ipv4_address:
+        if rec.get("default"):
+            raise NetworkError("user specified IP address is supported on user defined networks only")
+        addr = str(ipam.check_address(ep.ipv4_address, subnet, "ipv4_address", rec["name"]))
+        if addr in used or addr in (str(subnet.network_address), str(subnet.broadcast_address)):
+            raise NetworkError(f"network {rec['name']}: address {addr} is already in use")
+        return addr
+    ip_range = ipaddress.ip_network(rec["ip_range"]) if rec.get("ip_range") else None
+    return ipam.allocate(subnet, ip_range, used)
+
+
+def _publish(svc, state, bindings, records):
+    wanted = ports.normalize(bindings)
+    if not wanted or not records:
+        return [], []
+    sandbox_dir = svc.layout.sandbox_file("x").parent
+    holds, resolved = ports.bind_host_ports(
+        wanted, lambda ip, port, proto: ports.holders(sandbox_dir, ip, port, proto))
+    try:
+        state["ports"] = [vars(pb) for pb in resolved]
+        state["pending_ports"] = True
+        _save(svc, state)
+        first_ip = next(iter(state["endpoints"].values()))["ip"]
+        with firewall.host_lock():
+            firewall.ensure_base()
+            firewall.add_port_rules(state["cid"], ports.forwards(resolved, first_ip))
+    except BaseException:
+        for s in holds:
+            s.close()
+        raise
+    return resolved, holds
+
+
+def _register(svc, state, holds) -> None:
+    """Hand the DNS sockets (user-defined networks only) and port holders to netd."""
+    netdirs = _dns_netdirs(svc, state)
+    dns_socks = []
+    try:
+        if netdirs:
+            dns_socks = open_sockets_in_netns(state["netns"], [
+                (socket.SOCK_DGRAM, hostsfiles.EMBEDDED_DNS, 53),
+                (socket.SOCK_STREAM, hostsfiles.EMBEDDED_DNS, 53)])
+        if not dns_socks and not holds:
+            return
+        state["netd"] = True
+        _save(svc, state)
+        msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs,
+               "upstreams": hostsfiles.upstream_servers(state.get("dns", ())),
+               "dns_fds": len(dns_socks)}
+        netd_client.request(svc.layout.netd_socket, msg,
+                            [s.fileno() for s in dns_socks + holds],
+                            on_start=lambda: reregister_all(svc, skip=state["cid"]))
+    finally:
+        for s in dns_socks + holds:
+            s.close()
+
+
+def _dns_netdirs(svc, state) -> list[str]:
+    out = []
+    for net_id in state["endpoints"]:
+        rec = read_json(svc.layout.network_dir(net_id) / "network.json") or {}
+        if rec and not rec.get("default"):
+            out.append(str(svc.layout.network_dir(net_id)))
+    return out
+
+
+def _sandbox(state, spec, records, resolved) -> Sandbox:
+    endpoints = {}
+    for rec, ep in records:
+        e = state["endpoints"][rec["id"]]
+        endpoints[rec["name"]] = {"IPAddress": e["ip"], "IPPrefixLen": int(rec["subnet"].split("/")[1]),
+                                  "Gateway": rec["gateway"], "MacAddress": e["mac"],
+                                  "Aliases": list(ep.aliases), "NetworkID": rec["id"],
+                                  "DNSNames": [state["name"], state["cid"][:12]] + list(ep.aliases)}
+    first = next(iter(state["endpoints"].values()), None)
+    embedded = any(not rec.get("default") for rec, _ in records)
+    gateway = records[0][0]["gateway"] if records else ""
+    hosts = hostsfiles.hosts_text(state["hostname"], spec.domainname, first["ip"] if first else "",
+                                  spec.extra_hosts, gateway)
+    resolv = hostsfiles.resolv_text(embedded=embedded, dns=spec.dns, dns_search=spec.dns_search,
+                                    dns_opt=spec.dns_opt)
+    return Sandbox(netns_path=state["netns"], hosts=hosts, resolv_conf=resolv,
+                   hostname=state["hostname"], endpoints=endpoints, ports=tuple(resolved))
+
+
+def _host_sandbox(spec) -> Sandbox:
+    try:
+        with open("/etc/hosts") as f:
+            hosts = f.read()
+    except OSError:
+        hosts = hostsfiles.DEFAULT_HOSTS
+    for ip, name in hostsfiles.parse_extra_hosts(spec.extra_hosts):
+        hosts += f"{'127.0.0.1' if ip == 'host-gateway' else ip}\t{name}\n"
+    resolv = hostsfiles.resolv_text(embedded=False, dns=spec.dns, dns_search=spec.dns_search,
+                                    dns_opt=spec.dns_opt)
+    return Sandbox(netns_path="", hosts=hosts, resolv_conf=resolv,
+                   hostname=spec.hostname or socket.gethostname())
+
+
+def _joined_sandbox(svc, ref: str) -> Sandbox:
+    state = _find_state(svc, ref)
+    if not state or not is_netns(state.get("netns", "")):
+        raise NetworkError(f"cannot join network namespace of container {ref}: it is not running")
+    base = state.get("sandbox", {})
+    return Sandbox(netns_path=state["netns"], hosts=base.get("hosts", ""),
+                   resolv_conf=base.get("resolv_conf", ""), hostname=state.get("hostname", ""))
+
+
+def _find_state(svc, ref: str) -> dict | None:
+    direct = read_json(svc.layout.sandbox_file(ref))
+    if direct:
+        return direct
+    folder = svc.layout.sandbox_file("x").parent
+    for name in sorted(os.listdir(folder)) if folder.exists() else []:
+        st = read_json(folder / name) or {}
+        if st.get("name") == ref.lstrip("/") or (len(ref) >= 4 and st.get("cid", "").startswith(ref)):
+            return st
+    return None
+
+
+def _save(svc, state) -> None:
+    write_json(svc.layout.sandbox_file(state["cid"]), state)
+
+
+# ---------------------------------------------------------------------- teardown & co
+
+def teardown(svc, cid: str) -> None:
+    """Release everything of a sandbox. Idempotent; safe after a crash half-way through setup."""
+    state = read_json(svc.layout.sandbox_file(cid)) or {}
+    if state.get("mode") == "host" or str(state.get("mode", "")).startswith("container:"):
+        svc.layout.sandbox_file(cid).unlink(missing_ok=True)
+        return
+    if not state or state.get("netd"):
+        netd_client.request(svc.layout.netd_socket, {"op": "release", "cid": cid}, start=False)
+    if not state or state.get("pending_ports"):
+        with firewall.host_lock():
+            firewall.remove_container_rules(cid)
+    net_ids = list(state.get("endpoints", {})) if state else \
+        [r["id"] for r in store.all_records(svc.layout)]
+    for net_id in net_ids:
+        _detach(svc, net_id, cid)
+    delete_netns(str(svc.layout.netns_path(cid)))
+    svc.layout.sandbox_file(cid).unlink(missing_ok=True)
+
+
+def _detach(svc, net_id: str, cid: str) -> None:
+    rec = read_json(svc.layout.network_dir(net_id) / "network.json")
+    sysnet.delete_link(bridge.veth_name(cid, net_id))
+    if not rec:
+        return
+    with store.lock(svc.layout, net_id):
+        eps = store.endpoints(svc.layout, net_id)
+        if eps.pop(cid, None) is not None:
+            store.write_endpoints(svc.layout, rec, eps)
+
+
+def hot_plug(svc, rec, cid: str, ep: EndpointSpec) -> None:
+    """connect() on a running container: a new ethN in its netns, DNS follows."""
+    state = read_json(svc.layout.sandbox_file(cid))
+    if not state or not is_netns(state.get("netns", "")) or state.get("mode") == "none":
+        return                                   # not running: joins at its next start
+    used = {e["ifname"] for e in state["endpoints"].values()}
+    ifname = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)
+    try:
+        _attach(svc, state, rec, ep, ifname, default_route=False)
+    except BaseException:
+        state["endpoints"].pop(rec["id"], None)
+        _save(svc, state)
+        _detach(svc, rec["id"], cid)
+        raise
+    _update_dns(svc, state)
+
+
+def hot_unplug(svc, rec, cid: str) -> None:
+    state = read_json(svc.layout.sandbox_file(cid))
+    _detach(svc, rec["id"], cid)
+    if state and rec["id"] in state.get("endpoints", {}):
+        state["endpoints"].pop(rec["id"])
+        _save(svc, state)
+        _update_dns(svc, state)
+
+
+def _update_dns(svc, state) -> None:
+    if state.get("netd"):
+        netd_client.request(svc.layout.netd_socket, {"op": "update", "cid": state["cid"],
+                                                      "netdirs": _dns_netdirs(svc, state)},
+                            start=False)
+    else:
+        _register(svc, state, [])
+
+
+def reregister_all(svc, skip: str = "") -> None:
+    """After netd (re)starts: hand it the DNS sockets and port holders of live sandboxes."""
+    folder = svc.layout.sandbox_file("x").parent
+    for name in sorted(os.listdir(folder)) if folder.exists() else []:
+        state = read_json(folder / name) or {}
+        cid = state.get("cid", "")
+        if not cid or cid == skip or not state.get("netd") or not is_netns(state.get("netns", "")):
+            continue
+        holds = []
+        try:
+            wanted = [PortBinding(p["container_port"], p["protocol"], p["host_ip"], p["host_port"])
+                      for p in state.get("ports", [])]
+            holds, _ = ports.bind_host_ports(wanted, lambda *a: [])
+        except NetworkError:
+            holds = []
+        netdirs = _dns_netdirs(svc, state)
+        socks = []
+        try:
+            if netdirs:
+                socks = open_sockets_in_netns(state["netns"], [
+                    (socket.SOCK_DGRAM, hostsfiles.EMBEDDED_DNS, 53),
+                    (socket.SOCK_STREAM, hostsfiles.EMBEDDED_DNS, 53)])
+            msg = {"op": "add", "cid": cid, "netdirs": netdirs, "dns_fds": len(socks),
+                   "upstreams": hostsfiles.upstream_servers(state.get("dns", ()))}
+            netd_client.request(svc.layout.netd_socket, msg, [s.fileno() for s in socks + holds],
+                                start=False)
+        except (OSError, NetworkError):
+            continue
+        finally:
+            for s in socks + holds:
+                s.close()
+
+
+def reconcile(svc) -> list[str]:
+    """Tear down sandboxes whose netns is gone; drop stale endpoints everywhere."""
+    released = []
+    folder = svc.layout.sandbox_file("x").parent
+    for name in sorted(os.listdir(folder)) if folder.exists() else []:
+        state = read_json(folder / name) or {}
+        cid = state.get("cid", "")
+        mode = state.get("mode", "")
+        if cid and mode != "host" and not mode.startswith("container:") \
+                and not is_netns(state.get("netns", "")):
+            teardown(svc, cid)
+            released.append(cid)
+    for rec in store.all_records(svc.layout):
+        with store.lock(svc.layout, rec["id"]):
+            eps = store.endpoints(svc.layout, rec["id"])
+            live = _prune_stale(svc, rec)
+            if len(live) != len(eps):
+                store.write_endpoints(svc.layout, rec, live)
+    return released

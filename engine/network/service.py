@@ -1,0 +1,271 @@
+"""NetworkService: bridge networks (create / remove / list / inspect / prune / connect /
+disconnect) and the network sandbox of a container (setup_sandbox / teardown_sandbox, in
+sandbox.py).
+
+    eng.networks.create(NetworkSpec(name="app_default", labels={...}))  -> NetworkInfo
+    eng.networks.setup_sandbox(container_info)                          -> Sandbox
+    eng.networks.teardown_sandbox(container_id)                         (idempotent)
+
+State: engine.layout ``networks/<id>/`` (see store.py), ``<runroot>/sandboxes/<cid>.json``,
+``<runroot>/netns/<cid>``. Host-wide state (bridges, iptables rules, subnets) is changed under
+one host-wide lock (firewall.host_lock) since several engine roots may share the machine.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import shutil
+
+from ..errors import Conflict, InvalidArgument, NetworkError, NotFound
+from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
+from . import bridge, firewall, ipam, store
+from .netns import is_netns
+
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+DEFAULT_NETWORK = "bridge"
+RESERVED_NAMES = ("host", "none", "default")
+
+
+class NetworkService:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.layout = engine.layout
+
+    # ------------------------------------------------------------------ networks
+    def create(self, spec: NetworkSpec) -> NetworkInfo:
+        _validate_spec(spec)
+        with firewall.host_lock():
+            if any(r["name"] == spec.name for r in store.all_records(self.layout)):
+                raise Conflict(f"network with name {spec.name} already exists")
+            rec = self._new_record(spec)
+            try:
+                bridge.ensure_bridge(rec, fresh=True)
+                store.save(self.layout, rec)
+                store.write_endpoints(self.layout, rec, {})
+            except BaseException:
+                bridge.remove_bridge(rec)
+                shutil.rmtree(self.layout.network_dir(rec["id"]), ignore_errors=True)
+                raise
+        return store.to_info(rec, {})
+
+    def _new_record(self, spec: NetworkSpec) -> dict:
+        ours = [ipaddress.ip_network(r["subnet"]) for r in store.all_records(self.layout)]
+        net_id = store.new_id()
+        rec = {"id": net_id, "name": spec.name, "driver": spec.driver, "internal": spec.internal,
+               "attachable": spec.attachable, "enable_ipv6": spec.enable_ipv6,
+               "ipam_driver": spec.ipam_driver, "labels": dict(spec.labels),
+               "options": dict(spec.driver_opts), "created": store.now(),
+               "bridge": spec.driver_opts.get("com.docker.network.bridge.name") or
+               bridge.bridge_name(net_id),
+               "requested_pools": [vars(p) | {"aux_addresses": dict(p.aux_addresses)}
+                                   for p in spec.ipam],
+               "default": spec.name == DEFAULT_NETWORK}
+        if len(rec["bridge"]) > 15:
+            raise InvalidArgument(f"bridge name {rec['bridge']!r} is longer than 15 characters")
+        pools = [p for p in spec.ipam if p.subnet]
+        if pools:
+            subnet, ip_range, gateway, aux = ipam.parse_pool(pools[0], spec.name)
+            for other in ours + _foreign_bridge_routes():
+                if subnet.overlaps(other):
+                    raise Conflict(f"invalid pool request: Pool overlaps with other one on this "
+                                   f"address space ({subnet} overlaps {other})")
+        else:
+            if any(p.gateway or p.ip_range for p in spec.ipam):
+                raise InvalidArgument(f"network {spec.name}: a gateway or ip_range needs a subnet")
+            subnet = ipam.pick_subnet(ours + ipam.host_routes())
+            ip_range, gateway, aux = None, None, {}
+        gateway = gateway or next(subnet.hosts())
+        rec.update(subnet=str(subnet), ip_range=str(ip_range) if ip_range else "",
+                   gateway=str(gateway), aux=aux)
+        return rec
+
+    def remove(self, name_or_id: str) -> None:
+        rec = store.find(self.layout, name_or_id)
+        with firewall.host_lock(), store.lock(self.layout, rec["id"]):
+            users = self._live_endpoints(rec) or self._attached(rec)
+            if users:
+                raise Conflict(f"error while removing network: network {rec['name']} id "
+                               f"{rec['id']} has active endpoints")
+            bridge.remove_bridge(rec)
+            shutil.rmtree(self.layout.network_dir(rec["id"]), ignore_errors=True)
+
+    def inspect(self, name_or_id: str) -> NetworkInfo:
+        rec = store.find(self.layout, name_or_id)
+        return store.to_info(rec, self._live_endpoints(rec))
+
+    def inspect_dict(self, name_or_id: str) -> dict:
+        rec = store.find(self.layout, name_or_id)
+        return store.inspect_dict(store.to_info(rec, self._live_endpoints(rec)), rec)
+
+    def list(self, filters: dict | None = None) -> list[NetworkInfo]:
+        out = []
+        for rec in store.all_records(self.layout):
+            if _matches(rec, filters or {}):
+                out.append(store.to_info(rec, self._live_endpoints(rec)))
+        return out
+
+    def prune(self, filters: dict | None = None) -> list[str]:
+        removed = []
+        for info in self.list(filters):
+            if info.name == DEFAULT_NETWORK:
+                continue
+            try:
+                self.remove(info.id)
+            except (Conflict, NotFound):
+                continue
+            removed.append(info.name)
+        return removed
+
+    def _live_endpoints(self, rec: dict) -> dict:
+        """Endpoints whose network namespace still exists (stale ones are dropped on the way)."""
+        eps = store.endpoints(self.layout, rec["id"])
+        live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
+        if len(live) != len(eps):
+            with store.lock(self.layout, rec["id"]):
+                eps = store.endpoints(self.layout, rec["id"])
+                live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
+                for cid in set(eps) - set(live):
+                    from . import sysnet
+                    sysnet.delete_link(eps[cid].get("veth", ""))
+                store.write_endpoints(self.layout, rec, live)
+        return live
+
+    def _attached(self, rec: dict) -> dict:
+        """Containers connected with connect() that still exist."""
+        return {cid: ep for cid, ep in store.attached(self.layout, rec["id"]).items()
+                if self.layout.container_dir(cid).exists()}
+
+    # ------------------------------------------------------------------ connect / disconnect
+    def connect(self, network: str, container_id: str, endpoint: EndpointSpec | None = None) -> None:
+        from . import sandbox
+        endpoint = endpoint or EndpointSpec()
+        rec = store.find(self.layout, network)
+        if rec.get("default") and endpoint.aliases:
+            raise InvalidArgument("network-scoped aliases are only supported for user-defined networks")
+        with store.lock(self.layout, rec["id"]):
+            att = store.attached(self.layout, rec["id"])
+            if container_id in att or container_id in store.endpoints(self.layout, rec["id"]):
+                raise Conflict(f"endpoint with name {container_id[:12]} already exists in "
+                               f"network {rec['name']}")
+        sandbox.hot_plug(self, rec, container_id, endpoint)
+        with store.lock(self.layout, rec["id"]):
+            att = store.attached(self.layout, rec["id"])
+            att[container_id] = store.endpoint_spec_dict(endpoint)
+            store.write_attached(self.layout, rec["id"], att)
+
+    def disconnect(self, network: str, container_id: str, force: bool = False) -> None:
+        from . import sandbox
+        rec = store.find(self.layout, network)
+        with store.lock(self.layout, rec["id"]):
+            att = store.attached(self.layout, rec["id"])
+            live = container_id in store.endpoints(self.layout, rec["id"])
+            if container_id not in att and not live and not force:
+                raise NotFound(f"container {container_id[:12]} is not connected to network "
+                               f"{rec['name']}")
+            att.pop(container_id, None)
+            store.write_attached(self.layout, rec["id"], att)
+        sandbox.hot_unplug(self, rec, container_id)
+
+    def connected_extra(self, container_id: str) -> dict:
+        """{network name: EndpointSpec} of networks joined with connect()."""
+        out = {}
+        for rec in store.all_records(self.layout):
+            spec = store.attached(self.layout, rec["id"]).get(container_id)
+            if spec is not None:
+                out[rec["name"]] = store.endpoint_spec_from(spec)
+        return out
+
+    def forget_container(self, container_id: str) -> None:
+        """Drop connect() records of a removed container (called by teardown with remove)."""
+        for rec in store.all_records(self.layout):
+            with store.lock(self.layout, rec["id"]):
+                att = store.attached(self.layout, rec["id"])
+                if att.pop(container_id, None) is not None:
+                    store.write_attached(self.layout, rec["id"], att)
+
+    def default_network(self) -> dict:
+        """The record of the default "bridge" network (docker0-like), created on first use."""
+        try:
+            return store.find(self.layout, DEFAULT_NETWORK)
+        except NotFound:
+            pass
+        try:
+            self.create(NetworkSpec(name=DEFAULT_NETWORK, driver="bridge"))
+        except Conflict:
+            pass                                 # created meanwhile by another process
+        return store.find(self.layout, DEFAULT_NETWORK)
+
+    # ------------------------------------------------------------------ sandboxes
+    def setup_sandbox(self, info) -> Sandbox:
+        from . import sandbox
+        return sandbox.setup(self, info)
+
+    def teardown_sandbox(self, container_id: str) -> None:
+        from . import sandbox
+        sandbox.teardown(self, container_id)
+
+    def reconcile(self) -> list[str]:
+        """Release what dead sandboxes hold (netns gone after a reboot / kill -9). -> their ids."""
+        from . import sandbox
+        return sandbox.reconcile(self)
+
+
+def _validate_spec(spec: NetworkSpec) -> None:
+    if not spec.name or not NAME_RE.match(spec.name):
+        raise InvalidArgument(f"invalid network name {spec.name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                              f"are allowed")
+    if spec.name in RESERVED_NAMES:
+        raise Conflict(f"network name {spec.name} is reserved (predefined network)")
+    if spec.driver not in ("bridge", ""):
+        raise InvalidArgument(f"network {spec.name}: driver {spec.driver!r} is not supported "
+                              f"(only \"bridge\")")
+    if spec.ipam_driver not in ("default", ""):
+        raise InvalidArgument(f"network {spec.name}: IPAM driver {spec.ipam_driver!r} is not "
+                              f"supported (only \"default\")")
+    if len([p for p in spec.ipam if p.subnet]) > 1:
+        raise InvalidArgument(f"network {spec.name}: only one IPv4 pool per network is supported")
+
+
+def _foreign_bridge_routes() -> list:
+    """Subnets routed to other pycompose engines' bridges on this host."""
+    from . import sysnet
+    out = sysnet.run(["ip", "-4", "route", "show"], check=False).stdout
+    nets = []
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] != "default" and "dev" in f and f[f.index("dev") + 1].startswith(bridge.BRIDGE_PREFIX):
+            try:
+                nets.append(ipaddress.ip_network(f[0], strict=False))
+            except ValueError:
+                pass
+    return nets
+
+
+def _matches(rec: dict, filters: dict) -> bool:
+    for key, values in filters.items():
+        values = [values] if isinstance(values, str) else list(values)
+        if not values:
+            continue
+        if key == "label":
+            for want in values:
+                k, eq, v = want.partition("=")
+                if k not in rec["labels"] or (eq and rec["labels"][k] != v):
+                    return False
+        elif key == "name":
+            if not any(v in rec["name"] for v in values):
+                return False
+        elif key == "id":
+            if not any(rec["id"].startswith(v) for v in values):
+                return False
+        elif key == "driver":
+            if rec["driver"] not in values:
+                return False
+        elif key == "type":
+            kind = "builtin" if rec.get("default") else "custom"
+            if kind not in values:
+                return False
+        elif key in ("dangling", "scope"):
+            continue
+        else:
+            raise InvalidArgument(f"invalid filter {key!r}")
+    return True

@@ -1,0 +1,132 @@
+"""On-disk records of networks (see engine.layout: networks/<id>/).
+
+    network.json     the network: id, name, driver, internal, subnet, gateway, bridge, labels…
+    endpoints.json   live endpoints {"network", "internal", "endpoints": {cid: {...}}}; written
+                     atomically (renamed), read by the embedded DNS on every query (mtime cache)
+    attached.json    {cid: EndpointSpec as dict}: containers connected with ``connect`` that
+                     join the network at their next start
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+from ..errors import Conflict, NotFound
+from ..layout import Layout, read_json, write_json
+from ..locks import flock
+from ..types import EndpointSpec, IPAMPool, NetworkInfo, NetworkSpec
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def all_records(layout: Layout) -> list[dict]:
+    recs = []
+    try:
+        names = os.listdir(layout.networks)
+    except FileNotFoundError:
+        return []
+    for nid in names:
+        rec = read_json(layout.network_dir(nid) / "network.json")
+        if rec:
+            recs.append(rec)
+    return sorted(recs, key=lambda r: r["created"])
+
+
+def find(layout: Layout, name_or_id: str) -> dict:
+    recs = all_records(layout)
+    for rec in recs:
+        if rec["name"] == name_or_id or rec["id"] == name_or_id:
+            return rec
+    matches = [r for r in recs if name_or_id and r["id"].startswith(name_or_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise Conflict(f"network {name_or_id} is ambiguous ({len(matches)} matches)")
+    raise NotFound(f"network {name_or_id} not found")
+
+
+def save(layout: Layout, rec: dict) -> None:
+    write_json(layout.network_dir(rec["id"]) / "network.json", rec)
+
+
+def lock(layout: Layout, net_id: str):
+    return flock(layout.lock_file(f"network-{net_id}"), what=f"network {net_id[:12]}")
+
+
+def endpoints(layout: Layout, net_id: str) -> dict:
+    doc = read_json(layout.network_dir(net_id) / "endpoints.json", None)
+    return (doc or {}).get("endpoints", {})
+
+
+def write_endpoints(layout: Layout, rec: dict, eps: dict) -> None:
+    write_json(layout.network_dir(rec["id"]) / "endpoints.json",
+               {"network": rec["name"], "internal": rec["internal"], "endpoints": eps})
+
+
+def attached(layout: Layout, net_id: str) -> dict:
+    return read_json(layout.network_dir(net_id) / "attached.json", {}) or {}
+
+
+def write_attached(layout: Layout, net_id: str, data: dict) -> None:
+    write_json(layout.network_dir(net_id) / "attached.json", data)
+
+
+def endpoint_spec_from(d: dict) -> EndpointSpec:
+    return EndpointSpec(aliases=tuple(d.get("aliases", ())), ipv4_address=d.get("ipv4_address", ""),
+                        ipv6_address=d.get("ipv6_address", ""), mac_address=d.get("mac_address", ""),
+                        priority=d.get("priority", 0), gw_priority=d.get("gw_priority", 0),
+                        driver_opts=dict(d.get("driver_opts", {})))
+
+
+def endpoint_spec_dict(spec: EndpointSpec) -> dict:
+    d = asdict(spec)
+    d["aliases"] = list(spec.aliases)
+    return d
+
+
+def to_info(rec: dict, eps: dict) -> NetworkInfo:
+    pool = IPAMPool(subnet=rec["subnet"], ip_range=rec.get("ip_range", ""),
+                    gateway=rec.get("gateway", ""), aux_addresses=dict(rec.get("aux", {})))
+    containers = {cid: {"Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",
+                        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", "")}
+                  for cid, ep in eps.items()}
+    spec = NetworkSpec(name=rec["name"], driver=rec["driver"], internal=rec["internal"],
+                       attachable=rec.get("attachable", False),
+                       enable_ipv6=rec.get("enable_ipv6", False),
+                       ipam_driver=rec.get("ipam_driver", "default"),
+                       ipam=tuple(IPAMPool(**p) for p in rec.get("requested_pools", [])),
+                       driver_opts=dict(rec.get("options", {})), labels=dict(rec.get("labels", {})))
+    return NetworkInfo(id=rec["id"], name=rec["name"], driver=rec["driver"],
+                       internal=rec["internal"], subnets=(pool,), labels=dict(rec.get("labels", {})),
+                       created=rec["created"], containers=containers, bridge=rec["bridge"], spec=spec)
+
+
+def inspect_dict(info: NetworkInfo, rec: dict) -> dict:
+    """The docker-like JSON of ``network inspect``."""
+    return {
+        "Name": info.name, "Id": info.id, "Created": info.created, "Scope": "local",
+        "Driver": info.driver, "EnableIPv4": True, "EnableIPv6": rec.get("enable_ipv6", False),
+        "IPAM": {"Driver": rec.get("ipam_driver", "default"), "Options": None,
+                 "Config": [{k: v for k, v in (("Subnet", p.subnet), ("IPRange", p.ip_range),
+                                                ("Gateway", p.gateway),
+                                                ("AuxiliaryAddresses", p.aux_addresses or None))
+                             if v} for p in info.subnets]},
+        "Internal": info.internal, "Attachable": rec.get("attachable", False),
+        "Ingress": False, "ConfigFrom": {"Network": ""}, "ConfigOnly": False,
+        "Containers": info.containers, "Options": dict(rec.get("options", {})),
+        "Labels": info.labels,
+        "BridgeName": info.bridge,
+    }
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, indent=4)

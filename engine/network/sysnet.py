@@ -1,0 +1,113 @@
+"""Thin wrappers over the host's networking tools: ``ip`` (iproute2) and ``iptables``.
+
+Every failure becomes a NetworkError naming the command. Batches (``ip -batch``,
+``iptables-restore --noflush``) keep the number of processes per operation small.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+
+from ..errors import NetworkError
+
+
+def run(argv: list[str], *, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(argv, input=input, capture_output=True, text=True)
+    except OSError as e:
+        raise NetworkError(f"cannot run {argv[0]}: {e.strerror} (is it installed?)") from e
+    if check and proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip().splitlines()
+        raise NetworkError(f"{' '.join(argv[:4])} failed: {msg[-1] if msg else proc.returncode}")
+    return proc
+
+
+def ip_batch(commands: list[str], *, force: bool = False) -> None:
+    """Run several ``ip`` commands in one process (``-force`` goes on past errors)."""
+    if not commands:
+        return
+    argv = ["ip"] + (["-force"] if force else []) + ["-batch", "-"]
+    run(argv, input="\n".join(commands) + "\n", check=not force)
+
+
+def link_exists(name: str) -> bool:
+    return os.path.exists(f"/sys/class/net/{name}")
+
+
+def delete_link(name: str) -> None:
+    if link_exists(name):
+        run(["ip", "link", "del", name], check=False)
+
+
+def write_proc(path: str, value: str) -> None:
+    try:
+        with open(path) as f:
+            if f.read().strip() == value:
+                return
+        with open(path, "w") as f:
+            f.write(value)
+    except OSError as e:
+        raise NetworkError(f"cannot set {path} to {value}: {e.strerror}") from e
+
+
+# ----------------------------------------------------------------------------- iptables
+
+def iptables(args: list[str], table: str = "filter", check: bool = True):
+    return run(["iptables", "-w", "10", "-t", table] + args, check=check)
+
+
+def ensure_chain(table: str, chain: str) -> None:
+    if iptables(["-S", chain], table, check=False).returncode != 0:
+        proc = iptables(["-N", chain], table, check=False)
+        if proc.returncode != 0 and "exists" not in proc.stderr:
+            raise NetworkError(f"iptables -t {table} -N {chain} failed: {proc.stderr.strip()}")
+
+
+def ensure_jump(table: str, parent: str, rule: list[str], position: int | None = 1) -> None:
+    """Insert ``rule`` (ending in -j CHAIN) into ``parent`` unless it is already there."""
+    if iptables(["-C", parent] + rule, table, check=False).returncode == 0:
+        return
+    if position is None:
+        iptables(["-A", parent] + rule, table)
+    else:
+        iptables(["-I", parent, str(position)] + rule, table)
+
+
+def restore(rules: dict[str, list[str]]) -> None:
+    """Append rules in one atomic ``iptables-restore --noflush`` call.
+
+    rules: table -> ["-A CHAIN ...", "-I CHAIN ..."] (chains must already exist).
+    """
+    text = []
+    for table, lines in rules.items():
+        if lines:
+            text += [f"*{table}"] + lines + ["COMMIT"]
+    if text:
+        run(["iptables-restore", "-w", "10", "--noflush"], input="\n".join(text) + "\n")
+
+
+def delete_tagged(table: str, chains: list[str], tag: str) -> int:
+    """Delete every rule of ``chains`` whose comment contains ``tag``. Returns the count."""
+    deletions = []
+    for chain in chains:
+        proc = iptables(["-S", chain], table, check=False)
+        if proc.returncode != 0:
+            continue
+        for line in proc.stdout.splitlines():
+            if line.startswith("-A ") and tag in shlex.split(line):
+                deletions.append("-D " + line[3:])
+    if deletions:
+        proc = run(["iptables-restore", "-w", "10", "--noflush"],
+                   input=f"*{table}\n" + "\n".join(deletions) + "\nCOMMIT\n", check=False)
+        if proc.returncode != 0:
+            # a rule that vanished meanwhile fails the whole batch: go one by one
+            for line in deletions:
+                iptables(shlex.split(line), table, check=False)
+    return len(deletions)
+
+
+def ip_batch_in(netns_path: str, commands: list[str]) -> None:
+    """Run ``ip`` commands inside the network namespace mounted at ``netns_path``."""
+    if commands:
+        run(["nsenter", f"--net={netns_path}", "ip", "-batch", "-"], input="\n".join(commands) + "\n")

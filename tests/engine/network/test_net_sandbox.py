@@ -1,0 +1,262 @@
+"""Sandboxes with real kernel objects: netns, bridges, veths, iptables, the embedded DNS.
+No container runtime needed: busybox applets run in the sandbox's netns through nsenter."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from engine.errors import NetworkError
+from engine.network import dnsmsg
+from engine.types import EndpointSpec, IPAMPool, NetworkSpec, PortBinding
+from tests.fixtures.network import in_netns, make_info, spawn_in_netns, unique
+
+pytestmark = pytest.mark.root
+
+
+def _dig(netns_path: str, name: str, qtype: int = dnsmsg.TYPE_A) -> tuple[int, list[str]]:
+    """Ask 127.0.0.11 inside the netns (python in the netns via nsenter), -> (rcode, addrs)."""
+    code = ("import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);"
+            "s.sendto(bytes.fromhex(sys.argv[1]),('127.0.0.11',53));"
+            "print(s.recv(4096).hex())")
+    out = subprocess.run(["nsenter", f"--net={netns_path}", "python3", "-c", code,
+                          dnsmsg.build_query(name, qtype).hex()],
+                         capture_output=True, text=True, timeout=15, check=True).stdout
+    return dnsmsg.parse_a_answers(bytes.fromhex(out.strip()))
+
+
+def _leftovers(engine, cids, bridge=None):
+    """Kernel objects still around for these containers (and this bridge)."""
+    links = os.listdir("/sys/class/net")
+    left = [f"netns {c[:12]}" for c in cids if os.path.exists(engine.layout.netns_path(c))]
+    from engine.network.bridge import veth_name
+    nets = [n.id for n in engine.networks.list()]
+    left += [f"veth {veth_name(c, n)}" for c in cids for n in nets if veth_name(c, n) in links]
+    rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+    left += [f"rule {line}" for line in rules.splitlines()
+             if any(f"pycompose:c:{c[:16]}" in line for c in cids)]
+    if bridge:
+        left += [f"bridge {bridge}"] if bridge in links else []
+    return left
+
+
+def test_names_resolve_and_round_robin(net_engine):
+    net = unique("n")
+    net_engine.networks.create(NetworkSpec(name=net))
+    web1 = make_info(unique("web"), networks={net: EndpointSpec(aliases=("web",))})
+    web2 = make_info(unique("web"), networks={net: EndpointSpec(aliases=("web",))})
+    client = make_info(unique("cli"), networks={net: EndpointSpec()}, hostname="myhost")
+    sb1 = net_engine.networks.setup_sandbox(web1)
+    sb2 = net_engine.networks.setup_sandbox(web2)
+    sbc = net_engine.networks.setup_sandbox(client)
+    ip1, ip2 = sb1.endpoints[net]["IPAddress"], sb2.endpoints[net]["IPAddress"]
+    assert _dig(sbc.netns_path, web1.name) == (0, [ip1])
+    assert _dig(sbc.netns_path, "myhost")[1] == [sbc.endpoints[net]["IPAddress"]]
+    assert _dig(sbc.netns_path, web2.id[:12])[1] == [ip2]
+    answers = [_dig(sbc.netns_path, "web")[1] for _ in range(3)]
+    assert all(sorted(a) == sorted([ip1, ip2]) for a in answers)
+    assert len({tuple(a) for a in answers}) == 2            # the order rotates
+    assert _dig(sbc.netns_path, "WEB.")[0] == 0             # case-insensitive, trailing dot
+    # busybox nslookup through the resolv.conf server works too
+    out = in_netns(sbc.netns_path, "nslookup", web1.name, "127.0.0.11").stdout
+    assert ip1 in out
+    # answers change at once when containers go
+    net_engine.networks.teardown_sandbox(web1.id)
+    assert _dig(sbc.netns_path, "web")[1] == [ip2]
+    rcode, _ = _dig(sbc.netns_path, web1.name + ".invalid")
+    assert rcode in (dnsmsg.RCODE_SERVFAIL, dnsmsg.RCODE_NXDOMAIN)
+    # reachability on the same network
+    assert in_netns(sbc.netns_path, "ping", "-c1", "-W3", ip2).returncode == 0
+    assert "nameserver 127.0.0.11" in sbc.resolv_conf and "options ndots:0" in sbc.resolv_conf
+    assert f"{sbc.endpoints[net]['IPAddress']}\tmyhost\n" in sbc.hosts
+
+
+def test_isolation_internal_and_teardown(net_engine):
+    a_net, b_net, int_net = unique("a"), unique("b"), unique("i")
+    net_engine.networks.create(NetworkSpec(name=a_net))
+    net_engine.networks.create(NetworkSpec(name=b_net))
+    internal = net_engine.networks.create(NetworkSpec(name=int_net, internal=True))
+    a = make_info(networks={a_net: EndpointSpec()})
+    b = make_info(networks={b_net: EndpointSpec()})
+    both = make_info(networks={a_net: EndpointSpec(), b_net: EndpointSpec()})
+    inner = make_info(networks={int_net: EndpointSpec()})
+    sa, sb, sboth, si = (net_engine.networks.setup_sandbox(x) for x in (a, b, both, inner))
+    ip_b = sb.endpoints[b_net]["IPAddress"]
+    assert in_netns(sa.netns_path, "ping", "-c1", "-W2", ip_b).returncode != 0       # isolated
+    assert in_netns(sboth.netns_path, "ping", "-c1", "-W2", ip_b).returncode == 0    # shared net
+    assert in_netns(sboth.netns_path, "ip", "link", "show", "eth1").returncode == 0
+    # a container on two networks can be named on both, the others cannot see across
+    assert _dig(sa.netns_path, b.name)[1] == []
+    assert _dig(sboth.netns_path, b.name)[1] == [ip_b]
+    # internal: no default route, no way out; the others have one via their gateway
+    assert "default" not in in_netns(si.netns_path, "ip", "route").stdout
+    assert "default via" in in_netns(sa.netns_path, "ip", "route").stdout
+    assert in_netns(si.netns_path, "ping", "-c1", "-W2", "192.0.2.1").returncode != 0
+    cids = [x.id for x in (a, b, both, inner)]
+    for cid in cids:
+        net_engine.networks.teardown_sandbox(cid)
+        net_engine.networks.teardown_sandbox(cid)           # idempotent
+    assert _leftovers(net_engine, cids) == []
+    bridge = internal.bridge
+    net_engine.networks.remove(int_net)
+    assert not os.path.exists(f"/sys/class/net/{bridge}")
+    rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+    assert f"pycompose:n:{internal.id[:16]}" not in rules
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        return s.getsockname()[1]
+
+
+def _host_ip() -> str:
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
+                         capture_output=True, text=True).stdout.split()
+    return out[out.index("inet") + 1].split("/")[0] if "inet" in out else "127.0.0.1"
+
+
+def test_published_tcp_and_udp_ports(net_engine, tmp_path):
+    net = unique("p")
+    net_engine.networks.create(NetworkSpec(name=net))
+    tcp_port = _free_port()
+    info = make_info(networks={net: EndpointSpec()},
+                     ports=(PortBinding(80, "tcp", "", tcp_port), PortBinding(5353, "udp"),
+                            PortBinding(81)))
+    sb = net_engine.networks.setup_sandbox(info)
+    by_port = {(p.container_port, p.protocol): p for p in sb.ports}
+    assert by_port[(80, "tcp")].host_port == tcp_port and by_port[(80, "tcp")].host_ip == "0.0.0.0"
+    udp_port = by_port[(5353, "udp")].host_port
+    assert udp_port and by_port[(81, "tcp")].host_port                  # random ports resolved
+    (tmp_path / "index.html").write_text("hello from the sandbox\n")
+    httpd = spawn_in_netns(sb.netns_path, "httpd", "-f", "-p", "80", "-h", str(tmp_path))
+    udp = subprocess.Popen(  # a UDP listener in the sandbox (python: busybox nc -u is unreliable)
+        ["nsenter", f"--net={sb.netns_path}", "python3", "-c",
+         "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('',5353));"
+         "s.settimeout(8);print(s.recv(100).decode(),flush=True)"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.3)
+        import urllib.request
+        for host in ("127.0.0.1", _host_ip()):
+            body = urllib.request.urlopen(f"http://{host}:{tcp_port}/index.html", timeout=5).read()
+            assert body == b"hello from the sandbox\n"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(b"ping-udp\n", ("127.0.0.1", udp_port))
+        time.sleep(0.5)
+    finally:
+        httpd.kill()
+        udp.kill()
+        out, _ = udp.communicate(timeout=5)
+        httpd.wait(timeout=5)
+    assert b"ping-udp" in out
+    # the port is allocated: a second container and a host process are refused
+    other = make_info(networks={net: EndpointSpec()}, ports=(PortBinding(80, "tcp", "", tcp_port),))
+    with pytest.raises(NetworkError, match=f"Bind for 0.0.0.0:{tcp_port} failed: port is already allocated"):
+        net_engine.networks.setup_sandbox(other)
+    assert _leftovers(net_engine, [other.id]) == []
+    with socket.socket() as s, pytest.raises(OSError):
+        s.bind(("0.0.0.0", tcp_port))
+    net_engine.networks.teardown_sandbox(info.id)
+    assert _leftovers(net_engine, [info.id]) == []
+    with socket.socket() as s:                              # released
+        s.bind(("0.0.0.0", tcp_port))
+
+
+def test_port_taken_by_host_process(net_engine):
+    net = unique("h")
+    net_engine.networks.create(NetworkSpec(name=net))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        info = make_info(networks={net: EndpointSpec()},
+                         ports=(PortBinding(80, "tcp", "127.0.0.1", port),))
+        with pytest.raises(NetworkError, match=f"127.0.0.1:{port}/tcp: address already in use"):
+            net_engine.networks.setup_sandbox(info)
+    assert _leftovers(net_engine, [info.id]) == []
+    assert not os.path.exists(net_engine.layout.sandbox_file(info.id))
+
+
+def test_static_ip_mac_subnet_and_hosts_files(net_engine):
+    net = unique("s")
+    net_engine.networks.create(NetworkSpec(name=net, ipam=(IPAMPool(
+        subnet="10.213.7.0/24", ip_range="10.213.7.128/25", gateway="10.213.7.254"),)))
+    fixed = make_info(networks={net: EndpointSpec(ipv4_address="10.213.7.9",
+                                                 mac_address="02:11:22:33:44:55")},
+                      extra_hosts=("db.local:10.1.2.3", "gw=host-gateway"), dns_search=("corp",),
+                      dns_opt=("timeout:2",), domainname="example.com", hostname="box")
+    auto = make_info(networks={net: EndpointSpec()})
+    sf = net_engine.networks.setup_sandbox(fixed)
+    sa = net_engine.networks.setup_sandbox(auto)
+    assert sf.endpoints[net]["IPAddress"] == "10.213.7.9"
+    assert sf.endpoints[net]["MacAddress"] == "02:11:22:33:44:55"
+    assert sa.endpoints[net]["IPAddress"] == "10.213.7.128"
+    link = in_netns(sf.netns_path, "ip", "addr", "show", "eth0").stdout
+    assert "02:11:22:33:44:55" in link and "10.213.7.9/24" in link
+    assert "default via 10.213.7.254" in in_netns(sf.netns_path, "ip", "route").stdout
+    assert "10.1.2.3\tdb.local\n" in sf.hosts and "10.213.7.254\tgw\n" in sf.hosts
+    assert sf.hosts.endswith("10.213.7.9\tbox.example.com box\n")
+    assert sf.hosts.startswith("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+    assert "search corp" in sf.resolv_conf and "options ndots:0 timeout:2" in sf.resolv_conf
+    dup = make_info(networks={net: EndpointSpec(ipv4_address="10.213.7.9")})
+    with pytest.raises(NetworkError, match="10.213.7.9 is already in use"):
+        net_engine.networks.setup_sandbox(dup)
+    outside = make_info(networks={net: EndpointSpec(ipv4_address="10.9.9.9")})
+    with pytest.raises(Exception, match="outside subnet"):
+        net_engine.networks.setup_sandbox(outside)
+    assert _leftovers(net_engine, [dup.id, outside.id]) == []
+
+
+def test_network_modes_none_host_container_and_default_bridge(net_engine):
+    none = make_info(network_mode="none")
+    sn = net_engine.networks.setup_sandbox(none)
+    links = in_netns(sn.netns_path, "ip", "-o", "link").stdout
+    assert "lo" in links and "eth0" not in links
+    assert "127.0.0.1\tlocalhost" in sn.hosts
+    host = make_info(network_mode="host")
+    sh = net_engine.networks.setup_sandbox(host)
+    assert sh.netns_path == "" and sh.hostname == socket.gethostname()
+    plain = make_info(dns=("10.0.0.53",))
+    sp = net_engine.networks.setup_sandbox(plain)             # default "bridge" network
+    assert list(sp.endpoints) == ["bridge"]
+    assert sp.resolv_conf.startswith("nameserver 10.0.0.53\n")   # host-style, no embedded DNS
+    joined = make_info(network_mode=f"container:{plain.id}")
+    sj = net_engine.networks.setup_sandbox(joined)
+    assert sj.netns_path == sp.netns_path and sj.hosts == sp.hosts
+    for c in (joined, host, none, plain):
+        net_engine.networks.teardown_sandbox(c.id)
+    assert _leftovers(net_engine, [none.id, plain.id]) == []
+    assert net_engine.networks.inspect("bridge").containers == {}
+
+
+def test_connect_disconnect_running_and_reconcile(net_engine):
+    one, two = unique("c"), unique("d")
+    net_engine.networks.create(NetworkSpec(name=one))
+    net_engine.networks.create(NetworkSpec(name=two))
+    web = make_info(networks={two: EndpointSpec()})
+    sweb = net_engine.networks.setup_sandbox(web)
+    app = make_info(networks={one: EndpointSpec()})
+    sapp = net_engine.networks.setup_sandbox(app)
+    assert _dig(sapp.netns_path, web.name)[1] == []
+    os.makedirs(net_engine.layout.container_dir(app.id), exist_ok=True)
+    net_engine.networks.connect(two, app.id, EndpointSpec(aliases=("api",)))
+    assert in_netns(sapp.netns_path, "ip", "link", "show", "eth1").returncode == 0
+    assert _dig(sapp.netns_path, web.name)[1] == [sweb.endpoints[two]["IPAddress"]]
+    assert _dig(sweb.netns_path, "api")[0] == 0 and _dig(sweb.netns_path, "api")[1]
+    with pytest.raises(Exception, match="has active endpoints"):
+        net_engine.networks.remove(two)
+    net_engine.networks.disconnect(two, app.id)
+    assert in_netns(sapp.netns_path, "ip", "link", "show", "eth1").returncode != 0
+    assert _dig(sweb.netns_path, "api")[1] == []
+    # a crash leaves an endpoint whose netns is gone: it does not block the network
+    subprocess.run(["umount", str(net_engine.layout.netns_path(web.id))], check=True)
+    assert app.id in net_engine.networks.inspect(one).containers
+    assert web.id not in net_engine.networks.inspect(two).containers
+    assert web.id in net_engine.networks.reconcile()
+    net_engine.networks.remove(two)
+    net_engine.networks.teardown_sandbox(app.id)
+    assert _leftovers(net_engine, [web.id, app.id]) == []
