@@ -1,0 +1,389 @@
+"""One build: stages in dependency order (independent ones in parallel threads), then the
+final image is written and tagged.
+
+    BuildRun(engine, spec, on_event).execute() -> ImageInfo
+
+Stage selection: the target (``--target`` or the last stage) and, transitively, the stages
+it needs (FROM <stage>, COPY --from, RUN --mount from=); every other stage is skipped.
+Each needed stage runs in its own thread and waits for the stages it reads from.
+Nothing is tagged until the final image exists: a failed build leaves no tag behind.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import platform as _platform
+import re
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..errors import BuildError, EngineError, NotFound
+from ..events import Event
+from ..types import BuildSpec, ImageInfo
+from .cache import BuildCache, now_rfc3339
+from .context import SourceTree, StatCache, context_tree
+from .dockerignore import Matcher
+from .instructions import Dockerfile, flag, flag_values, onbuild_nodes, parse_dockerfile
+from .progress import Progress
+from .shellwords import expand
+from .state import DEFAULT_PATH, StageState, apply_metadata, chain_key
+from .steps import copy_step, run_step, workdir_step
+
+FS_STEPS = ("run", "copy", "add", "workdir")
+_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386", "ppc64le": "ppc64le",
+         "s390x": "s390x", "riscv64": "riscv64"}
+
+
+def host_arch() -> str:
+    m = _platform.machine()
+    return _ARCH.get(m, m)
+
+
+class BuildRun:
+    def __init__(self, engine, spec: BuildSpec, on_event=None) -> None:
+        self.engine = engine
+        self.spec = spec
+        self.progress = Progress(on_event)
+        self.cache = BuildCache(engine)
+        self.created = now_rfc3339()
+        self.build_id = uuid.uuid4().hex[:12]
+        self.lock = threading.Lock()
+        self.results: dict = {}
+        self.events: dict = {}
+        self.failed: BaseException | None = None
+        self.rootfs_keys: list[str] = []
+        self.used_args: set = set()
+        self.thread_stage = threading.local()
+        self.named_trees: dict = {}
+
+    # --- inputs ------------------------------------------------------------------------------
+    def _load(self) -> None:
+        spec = self.spec
+        self.context_dir = Path(spec.context or ".").absolute()
+        v = self.progress.start("[internal] load build definition from "
+                                + (os.path.basename(spec.dockerfile) or "Dockerfile"))
+        text, df_path = self._dockerfile_text()
+        self.df: Dockerfile = parse_dockerfile(text, os.path.basename(str(df_path)) if df_path else "Dockerfile")
+        v.done()
+        v = self.progress.start("[internal] load .dockerignore")
+        self.context = context_tree(self.context_dir, df_path)
+        self.statcache = StatCache(self.cache.context_stat_file(self.context_dir))
+        v.done()
+        self.build_args = {k: (os.environ.get(k, "") if val is None else str(val))
+                           for k, val in spec.build_args.items()
+                           if val is not None or k in os.environ}
+        self.global_args = self._global_args()
+
+    def _dockerfile_text(self):
+        spec = self.spec
+        if spec.dockerfile_inline is not None:
+            return spec.dockerfile_inline, None
+        name = spec.dockerfile or "Dockerfile"
+        path = Path(name) if os.path.isabs(name) else self.context_dir / name
+        try:
+            return path.read_text(encoding="utf-8", errors="replace"), path
+        except FileNotFoundError:
+            raise BuildError(f"failed to read dockerfile: open {path}: no such file or directory") from None
+        except IsADirectoryError:
+            raise BuildError(f"failed to read dockerfile: {path} is a directory") from None
+
+    def _global_args(self) -> dict:
+        plat = self.spec.platform or f"linux/{host_arch()}"
+        os_, _, arch = plat.partition("/")
+        arch, _, variant = arch.partition("/")
+        builtins = {"TARGETPLATFORM": plat, "TARGETOS": os_, "TARGETARCH": arch,
+                    "TARGETVARIANT": variant, "BUILDPLATFORM": f"linux/{host_arch()}",
+                    "BUILDOS": "linux", "BUILDARCH": host_arch(), "BUILDVARIANT": ""}
+        values = dict(builtins)
+        for name, raw in self.df.global_args:
+            if name in self.build_args:
+                values[name] = self.build_args[name]
+                self.used_args.add(name)
+            elif raw is not None:
+                values[name] = expand(raw, values, self.df.escape)
+            else:
+                values.setdefault(name, "")
+        return values
+
+    def named_context(self, name: str) -> SourceTree:
+        with self.lock:
+            if name not in self.named_trees:
+                path = Path(self.spec.additional_contexts[name])
+                if not path.is_absolute():
+                    path = self.context_dir / path
+                if not path.is_dir():
+                    raise BuildError(f"additional context {name!r}: {path} is not a directory")
+                self.named_trees[name] = SourceTree(path, Matcher([]), f"context {name!r}")
+            return self.named_trees[name]
+
+    # --- stage graph -------------------------------------------------------------------------
+    def _base_name(self, stage) -> str:
+        return expand(stage.base, self.global_args, self.df.escape)
+
+    def _deps(self, stage) -> set[int]:
+        deps = set()
+        refs = [self._base_name(stage)]
+        for node in stage.instructions:
+            if node.cmd in ("copy", "add"):
+                refs += [v for v in flag_values(node, "from") if v]
+            if node.cmd == "run":
+                for m in flag_values(node, "mount"):
+                    hit = re.search(r"(?:^|,)from=([^,]+)", m or "")
+                    if hit:
+                        refs.append(hit.group(1))
+        for ref in refs:
+            ref = expand(ref, self.global_args, self.df.escape)
+            other = self.df.stage_by_ref(ref)
+            if other is not None and other.index != stage.index and \
+                    (ref.lower() == other.name or other.index < stage.index):
+                deps.add(other.index)
+        return deps
+
+    def _needed(self, target_index: int) -> list[int]:
+        needed, visiting = set(), []
+
+        def visit(i: int) -> None:
+            if i in visiting:
+                trail = " -> ".join(self.df.stages[j].display for j in visiting + [i])
+                raise BuildError(f"circular dependency between build stages: {trail}")
+            if i in needed:
+                return
+            visiting.append(i)
+            for d in self._deps(self.df.stages[i]):
+                visit(d)
+            visiting.pop()
+            needed.add(i)
+
+        visit(target_index)
+        return sorted(needed)
+
+    def _target_index(self) -> int:
+        if not self.spec.target:
+            return len(self.df.stages) - 1
+        stage = self.df.stage_by_ref(self.spec.target)
+        if stage is None or not stage.name:
+            raise BuildError(f"target stage {self.spec.target!r} could not be found")
+        return stage.index
+
+    # --- results shared between stage threads ----------------------------------------------
+    def stage_result(self, index: int) -> StageState:
+        ev = self.events.get(index)
+        if ev is None:
+            raise BuildError(f"stage {self.df.stages[index].display} is not part of this build")
+        ev.wait()
+        if index not in self.results:
+            raise BuildError(f"stage {self.df.stages[index].display} failed")
+        return self.results[index]
+
+    def current_index(self, st: StageState) -> int:
+        return getattr(self.thread_stage, "index", -1)
+
+    def image_source(self, ref: str):
+        """(image id, lowerdirs) of an image used by COPY --from / RUN --mount from=."""
+        ref = self._image_ref(ref)
+        info = self._ensure_image(ref, None)
+        key = f"build-{self.build_id}-src-{uuid.uuid4().hex[:8]}"
+        rootfs = self.engine.images.prepare_rootfs(info.id, key)
+        with self.lock:
+            self.rootfs_keys.append(key)
+        return info.id, self._lowers_of(rootfs)
+
+    def _image_ref(self, ref: str) -> str:
+        extra = self.spec.additional_contexts.get(ref)
+        if extra and extra.startswith("docker-image://"):
+            return extra[len("docker-image://"):]
+        return ref
+
+    @staticmethod
+    def _lowers_of(rootfs) -> tuple:
+        if rootfs.type == "overlay":
+            return tuple(rootfs.lowerdirs)
+        return (rootfs.source,)
+
+    def _ensure_image(self, ref: str, vertex) -> ImageInfo:
+        images = self.engine.images
+        if not self.spec.pull:
+            try:
+                return images.inspect(ref)
+            except (NotFound, EngineError):
+                pass
+        if vertex is not None:
+            vertex.log(f"pulling {ref}")
+        try:
+            return images.pull(ref, self.spec.platform or "", None)
+        except EngineError as e:
+            raise BuildError(f"failed to resolve source metadata for {ref}: {e}") from None
+
+    # --- execution ---------------------------------------------------------------------------
+    def execute(self) -> ImageInfo:
+        self._check_tags()
+        self._load()
+        target = self._target_index()
+        needed = self._needed(target)
+        for i in needed:
+            self.events[i] = threading.Event()
+        try:
+            with ThreadPoolExecutor(max_workers=len(needed), thread_name_prefix="build-stage") as pool:
+                futures = [pool.submit(self._stage_thread, i) for i in needed]
+                for f in futures:
+                    f.result()
+            if self.failed is not None:
+                raise self.failed
+            unused = sorted(set(self.build_args) - self.used_args - set(_proxy_names()))
+            if unused:
+                self.progress.warn(f"One or more build-args {unused} were not consumed")
+            return self._export(self.results[target])
+        finally:
+            self.statcache.save() if hasattr(self, "statcache") else None
+            for key in self.rootfs_keys:
+                try:
+                    self.engine.images.release_rootfs(key)
+                except EngineError:
+                    pass
+
+    def _stage_thread(self, index: int) -> None:
+        self.thread_stage.index = index
+        try:
+            if self.failed is None:
+                self.results[index] = self._build_stage(self.df.stages[index])
+        except BaseException as e:          # noqa: BLE001 - reported by execute()
+            with self.lock:
+                if self.failed is None:
+                    self.failed = e
+        finally:
+            self.events[index].set()
+
+    def _build_stage(self, stage) -> StageState:
+        nodes = list(stage.instructions)
+        total = 1 + sum(1 for n in nodes if n.cmd in FS_STEPS)
+        label = (stage.display + " ") if len(self.df.stages) > 1 else ""
+        st, triggers = self._from(stage, f"[{label}1/{total}]")
+        step = 1
+        for node in triggers + nodes:
+            if self.failed is not None:
+                raise BuildError("build cancelled")
+            if node.cmd in FS_STEPS:
+                step += 1 if node in nodes else 0
+                title = f"[{label}{step}/{total}] {_title(node)}"
+                self._fs_instruction(st, node, title)
+            else:
+                text = apply_metadata(node, st, self.df.escape, self.build_args,
+                                      self.global_args, self.used_args)
+                st.advance(text)
+                st.add_history(text, self.created, True)
+        return st
+
+    def _fs_instruction(self, st: StageState, node, title: str) -> None:
+        vertex = self.progress.start(title)
+        try:
+            if node.cmd == "run":
+                run_step(self, st, node, vertex)
+            elif node.cmd == "workdir":
+                text = apply_metadata(node, st, self.df.escape, self.build_args,
+                                      self.global_args, self.used_args)
+                workdir_step(self, st, vertex, text)
+            else:
+                copy_step(self, st, node, vertex, self.df.escape)
+        except BuildError as e:
+            vertex.error(str(e))
+            raise
+        except OSError as e:
+            vertex.error(str(e))
+            raise BuildError(f"Dockerfile:{node.line}: {node.cmd.upper()} failed: "
+                             f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")) from None
+
+    def _from(self, stage, title_prefix: str):
+        base = self._base_name(stage)
+        vertex = self.progress.start(f"{title_prefix} FROM {base}")
+        other = self.df.stage_by_ref(base)
+        if other is not None and other.name == base.lower() and other.index != stage.index:
+            st = self.stage_result(other.index).fork(stage.display)
+            vertex.cached()
+            return st, []
+        if base.lower() == "scratch":
+            st = self._scratch_state(stage)
+            vertex.done()
+            return st, []
+        ref = self._image_ref(base)
+        info = self._ensure_image(ref, vertex)
+        st = self._image_state(stage, info)
+        vertex.done()
+        triggers = onbuild_nodes(st.config.pop("OnBuild", None) or [], self.df.filename)
+        return st, triggers
+
+    def _scratch_state(self, stage) -> StageState:
+        image = {"architecture": host_arch(), "os": "linux",
+                 "config": {"Env": [f"PATH={DEFAULT_PATH}"]},
+                 "rootfs": {"type": "layers", "diff_ids": []}, "history": []}
+        return StageState(name=stage.display, image=image,
+                          key=chain_key("scratch", self.spec.platform or ""))
+
+    def _image_state(self, stage, info: ImageInfo) -> StageState:
+        images = self.engine.images
+        raw = copy.deepcopy(images.get(info.id).config)
+        for k in ("container", "container_config", "docker_version", "id", "parent"):
+            raw.pop(k, None)
+        raw.setdefault("config", {})
+        raw.setdefault("history", [])
+        key = f"build-{self.build_id}-{stage.index}"
+        rootfs = images.prepare_rootfs(info.id, key)
+        with self.lock:
+            self.rootfs_keys.append(key)
+        return StageState(name=stage.display, base_image_id=info.id,
+                          base_lowers=self._lowers_of(rootfs),
+                          base_digests=list(images.layer_digests(info.id)),
+                          image=raw, key=info.id)
+
+    # --- export --------------------------------------------------------------------------
+    def _check_tags(self) -> None:
+        try:
+            from .. import reference
+        except ImportError:
+            return
+        for tag in self.spec.tags:
+            try:
+                reference.parse(tag)
+            except EngineError as e:
+                raise BuildError(f"invalid tag {tag!r}: {e}") from None
+
+    def _export(self, st: StageState) -> ImageInfo:
+        vertex = self.progress.start("exporting to image")
+        image = st.image
+        if self.spec.labels:
+            labels = image["config"].get("Labels") or {}
+            labels.update(self.spec.labels)
+            image["config"]["Labels"] = labels
+        image["created"] = self.created
+        image.setdefault("architecture", host_arch())
+        image.setdefault("os", "linux")
+        digests = list(st.base_digests) + [layer.digest for layer in st.layers]
+        key = chain_key(st.key, json.dumps(["export", self.spec.labels], sort_keys=True))
+        images = self.engine.images
+        cached = None if self.spec.no_cache else self.cache.get_image(key)
+        info = None
+        if cached and images.exists(cached):
+            for tag in self.spec.tags:
+                images.tag(cached, tag)
+            info = images.inspect(cached)
+            vertex.log(f"writing image {cached} done (cached)")
+        else:
+            info = images.create_image(image, digests, tags=list(self.spec.tags))
+            self.cache.put_image(key, info.id)
+            vertex.log(f"writing image {info.id} done")
+        for tag in self.spec.tags:
+            vertex.log(f"naming to {tag} done")
+        vertex.done()
+        return info
+
+
+def _title(node) -> str:
+    text = node.original
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def _proxy_names():
+    from .state import PROXY_ARGS
+    return PROXY_ARGS
