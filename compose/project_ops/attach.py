@@ -37,7 +37,7 @@ class LogPrinter:
     def register(self, name: str) -> None:
         with self._lock:
             short = log_prefix(self.project, name)
-            self.width = max(self.width, len(short))
+            self.width = max(self.width, len(short) + 1)   # Docker Compose: "web-1  | "
             if name not in self._colors:
                 self._colors[name] = PALETTE[len(self._colors) % len(PALETTE)]
 

@@ -21,8 +21,10 @@ def project_lock(engine, name: str, timeout: float = LOCK_TIMEOUT):
     """Serialise state-changing commands of one project (two concurrent `up`s converge)."""
     from engine.locks import flock
     layout = getattr(engine, "layout", None)
-    path = (layout.lock_file(f"project-{name}") if layout is not None
-            else Path(tempfile.gettempdir()) / "pycompose-fake-locks" / f"project-{name}.lock")
+    if layout is not None:
+        path = layout.lock_file(f"project-{name}")
+    else:                                   # the in-memory test engine keeps its own lock dir
+        path = Path(getattr(engine, "lock_dir", tempfile.gettempdir())) / f"project-{name}.lock"
     with flock(path, timeout=timeout, what=f"project {name}"):
         yield
 

@@ -54,6 +54,7 @@ class _Container:
     exit_code: int = 0
     behaviour: Behaviour = field(default_factory=Behaviour)
     restarts: int = 0
+    started_at: str = ""
 
 
 def _matches(labels: dict, filters: Optional[dict]) -> bool:
@@ -146,7 +147,7 @@ class FakeContainers:
         state = ContainerState(status=c.status, running=c.status in ("running", "paused"),
                                paused=c.status == "paused", exit_code=c.exit_code,
                                pid=4242 if c.status == "running" else 0, health=health,
-                               restart_count=c.restarts)
+                               restart_count=c.restarts, started_at=c.started_at)
         return replace(c.info, state=state)
 
     # --- API ------------------------------------------------------------------------------
@@ -161,7 +162,9 @@ class FakeContainers:
                                  created=_now(), state=ContainerState(status="created"),
                                  spec=spec, labels=dict(spec.labels),
                                  networks={n: {"Aliases": list(e.aliases)} for n, e in spec.networks.items()},
-                                 mounts=spec.mounts)
+                                 mounts=spec.mounts,
+                                 ports=tuple(replace(p, host_port=p.host_port or 32768 + i)
+                                             for i, p in enumerate(spec.ports)))
             service = spec.labels.get("com.docker.compose.service", "")
             self.by_id[cid] = _Container(info=info, behaviour=self.eng.behaviour_for(service, name))
             self.eng.record(f"container.create {name}")
@@ -177,6 +180,7 @@ class FakeContainers:
             self._refresh(c)
             if c.status != "running":
                 c.status, c.started, c.exit_code = "running", time.monotonic(), 0
+                c.started_at = _now()
 
     def stop(self, ref: str, timeout=None) -> None:
         with self.lock:
@@ -370,6 +374,8 @@ class FakeEngine:
         self.networks = FakeNetworks(self)
         self.volumes = FakeVolumes(self)
         self.layout = None
+        import tempfile
+        self.lock_dir = tempfile.mkdtemp(prefix="pycompose-fake-")
 
     def record(self, call: str) -> None:
         with self._lock:
