@@ -1,0 +1,1 @@
+"""Volumes: named / anonymous volumes and bind mount preparation (see service.py)."""
