@@ -1,0 +1,115 @@
+"""Semantic checks compose-go enforces on a loaded project (BEHAVIOUR.md §5.15).
+
+Messages follow Docker Compose's wording (``... : invalid compose project``) so that users
+coming from it recognise them.
+"""
+from __future__ import annotations
+
+from compose.errors import ConfigError, Issue
+
+INVALID = "invalid compose project"
+
+
+def _err(msg: str, path: str = "") -> Issue:
+    return Issue(f"{msg}: {INVALID}" if not msg.endswith(INVALID) else msg, path=path)
+
+
+def _references(name: str, svc: dict, top: dict) -> list:
+    issues = []
+    for net in (svc.get("networks") or {}):
+        if net not in top["networks"] and net != "default":
+            issues.append(_err(f'service "{name}" refers to undefined network {net}',
+                               f"services.{name}.networks"))
+    for vol in svc.get("volumes") or []:
+        if vol.get("type") == "volume" and vol.get("source") and vol["source"] not in top["volumes"]:
+            issues.append(_err(f'service "{name}" refers to undefined volume {vol["source"]}',
+                               f"services.{name}.volumes"))
+    for kind in ("secrets", "configs"):
+        for ref in svc.get(kind) or []:
+            if ref.get("source") not in top[kind]:
+                issues.append(_err(f'service "{name}" refers to undefined {kind[:-1]} {ref.get("source")}',
+                                   f"services.{name}.{kind}"))
+    for ref in (svc.get("build") or {}).get("secrets") or []:
+        if ref.get("source") not in top["secrets"]:
+            issues.append(_err(f'service "{name}" refers to undefined build secret {ref.get("source")}',
+                               f"services.{name}.build.secrets"))
+    return issues
+
+
+def _service_rules(name: str, svc: dict, services: dict) -> list:
+    issues = []
+    where = f"services.{name}"
+    build = svc.get("build")
+    if not svc.get("image") and build is None and not svc.get("provider"):
+        issues.append(_err(f'service "{name}" has neither an image nor a build context specified', where))
+    if isinstance(build, dict) and build.get("dockerfile") and build.get("dockerfile_inline") \
+            and build.get("dockerfile") != "Dockerfile":
+        issues.append(_err(f"service {name!r} declares mutualy exclusive dockerfile and dockerfile_inline",
+                           f"{where}.build"))
+    if svc.get("network_mode") and svc.get("networks"):
+        issues.append(_err(f"service {name} declares mutually exclusive `network_mode` and `networks`", where))
+    for dep in (svc.get("depends_on") or {}):
+        if dep not in services:
+            issues.append(_err(f'service "{name}" depends on undefined service "{dep}"', f"{where}.depends_on"))
+    hc = svc.get("healthcheck") or {}
+    test = hc.get("test")
+    if isinstance(test, list) and test and test[0] not in ("CMD", "CMD-SHELL", "NONE"):
+        issues.append(_err(f"healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\", "
+                           f"got {test[0]!r}", f"{where}.healthcheck.test"))
+    deploy = svc.get("deploy") or {}
+    scale = svc.get("scale")
+    if scale is not None and deploy.get("replicas") is not None and scale != deploy["replicas"]:
+        issues.append(_err(f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'", where))
+    limits = (deploy.get("resources") or {}).get("limits") or {}
+    reservations = (deploy.get("resources") or {}).get("reservations") or {}
+    for key, other, label in (("cpus", limits.get("cpus"), "deploy.resources.limits.cpus"),
+                              ("mem_limit", limits.get("memory"), "deploy.resources.limits.memory"),
+                              ("mem_reservation", reservations.get("memory"),
+                               "deploy.resources.reservations.memory"),
+                              ("pids_limit", limits.get("pids"), "deploy.resources.limits.pids")):
+        if svc.get(key) is not None and other is not None and str(svc[key]) != str(other):
+            issues.append(_err(f"services.{name}: can't set distinct values on '{key}' and '{label}'", where))
+    replicas = scale if scale is not None else deploy.get("replicas")
+    if svc.get("container_name") and replicas is not None and replicas > 1:
+        issues.append(_err(f'services.{name}: can\'t set container_name and {name} as container name '
+                           "must be unique", where))
+    targets = set()
+    for vol in svc.get("volumes") or []:
+        target = vol.get("target")
+        if target in targets:
+            issues.append(_err(f"services.{name}: target {target} already mounted", f"{where}.volumes"))
+        targets.add(target)
+    for rule in ((svc.get("develop") or {}).get("watch") or []):
+        if rule.get("action") not in ("rebuild",) and not rule.get("target"):
+            issues.append(_err(f"services.{name}.develop.watch: target is required for non-rebuild actions",
+                               f"{where}.develop.watch"))
+        if rule.get("action") == "rebuild" and build is None:
+            issues.append(_err(f"service {name} uses watch action rebuild but has no build section",
+                               f"{where}.develop.watch"))
+    return issues
+
+
+def check_project(services: dict, top: dict, disabled: dict) -> None:
+    from compose.graph import check_cycles
+    issues = []
+    names_seen: dict = {}
+    for name, svc in services.items():
+        issues += _references(name, svc, top)
+        issues += _service_rules(name, svc, {**services, **disabled})
+        cname = svc.get("container_name")
+        if cname:
+            if cname in names_seen:
+                issues.append(_err(f'services.{name}: container name "{cname}" is already in use by '
+                                   f'service {names_seen[cname]}'))
+            names_seen[cname] = name
+    for kind in ("secrets", "configs"):
+        for key, obj in (top[kind] or {}).items():
+            obj = obj or {}
+            if not any(obj.get(k) for k in ("file", "environment", "content", "external", "name")):
+                issues.append(_err(f'{kind[:-1]} "{key}" must declare either `file` or `environment`',
+                                   f"{kind}.{key}"))
+    if issues:
+        raise ConfigError(issues)
+    deps = {n: {d: v for d, v in (s.get("depends_on") or {}).items() if d in services}
+            for n, s in services.items()}
+    check_cycles(deps)

@@ -1,0 +1,132 @@
+"""Merge canonical compose dicts (several -f files, extends, include) with the spec's rules.
+
+Rules (compose-go override/merge.go, BEHAVIOUR.md §5.5), by path (``*`` = any name):
+* mappings merge recursively, scalars: the later value wins;
+* replaced, never merged: command, entrypoint, healthcheck.test;
+* sequences merged by a unique key (later entry replaces the earlier one in place): ports,
+  volumes/devices (target), secrets/configs (target or source), env_file (path);
+* sequences de-duplicated by value: expose, cap_add, cap_drop, dns, dns_search, dns_opt,
+  tmpfs, profiles, links, security_opt, external_links, aliases;
+* other sequences are appended;
+* logging.options merge only when both use the same driver (or one has none);
+* ``!reset`` removes the value, ``!override`` replaces it without merging.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+from .yamlread import Override, Reset
+
+
+def _port_key(p: dict) -> str:
+    return f"{p.get('host_ip', '')}:{p.get('published', '')}:{p.get('target')}/{p.get('protocol', 'tcp')}"
+
+
+def _file_ref_key(d: dict) -> str:
+    return str(d.get("target") or d.get("source"))
+
+
+UNIQUE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "services.*.ports": lambda p: _port_key(p) if isinstance(p, dict) else p,
+    "services.*.volumes": lambda v: v.get("target") if isinstance(v, dict) else v,
+    "services.*.devices": lambda v: v.get("target") if isinstance(v, dict) else v,
+    "services.*.secrets": lambda v: _file_ref_key(v) if isinstance(v, dict) else v,
+    "services.*.configs": lambda v: _file_ref_key(v) if isinstance(v, dict) else v,
+    "services.*.build.secrets": lambda v: _file_ref_key(v) if isinstance(v, dict) else v,
+    "services.*.env_file": lambda v: v.get("path") if isinstance(v, dict) else v,
+    "services.*.label_file": lambda v: v,
+}
+for _k in ("expose", "cap_add", "cap_drop", "dns", "dns_search", "dns_opt", "tmpfs", "profiles",
+           "links", "security_opt", "external_links", "device_cgroup_rules", "group_add",
+           "volumes_from"):
+    UNIQUE_KEYS[f"services.*.{_k}"] = repr
+UNIQUE_KEYS["services.*.networks.*.aliases"] = repr
+UNIQUE_KEYS["services.*.build.tags"] = repr
+UNIQUE_KEYS["services.*.build.platforms"] = repr
+UNIQUE_KEYS["services.*.build.cache_from"] = repr
+UNIQUE_KEYS["services.*.build.cache_to"] = repr
+UNIQUE_KEYS["services.*.extra_hosts.*"] = repr
+
+REPLACE = {"services.*.command", "services.*.entrypoint", "services.*.healthcheck.test"}
+
+
+def _pattern(path: tuple) -> str:
+    """('services','web','ports') -> 'services.*.ports' (names of services/networks wildcarded)."""
+    parts = list(path)
+    if len(parts) >= 2 and parts[0] in ("services", "networks", "volumes", "secrets", "configs"):
+        parts[1] = "*"
+    if len(parts) >= 4 and parts[0] == "services" and parts[2] in ("networks", "extra_hosts"):
+        parts[3] = "*"
+    return ".".join(parts)
+
+
+def merge(base: Any, over: Any, path: tuple = ()) -> Any:
+    """A new value: ``over`` merged onto ``base``. Neither input is modified."""
+    if isinstance(over, Override):
+        return copy.deepcopy(over.value)
+    if isinstance(over, Reset):
+        return Reset(None)
+    if isinstance(base, Reset):
+        base = base.value
+    pattern = _pattern(path)
+    if pattern in REPLACE:
+        return copy.deepcopy(over)
+    if isinstance(base, dict) and isinstance(over, dict):
+        if pattern == "services.*.logging":
+            return _merge_logging(base, over, path)
+        out = {k: v for k, v in base.items()}
+        for key, value in over.items():
+            if key in out:
+                out[key] = merge(out[key], value, path + (str(key),))
+            else:
+                out[key] = copy.deepcopy(value)
+        return {k: v for k, v in out.items() if not isinstance(v, Reset)}
+    if isinstance(base, list) and isinstance(over, list):
+        key_fn = UNIQUE_KEYS.get(pattern)
+        if key_fn is None:
+            return copy.deepcopy(base) + copy.deepcopy(over)
+        return merge_unique(base, over, key_fn)
+    if over is None and isinstance(base, (dict, list)) and len(path) >= 4 and path[2] == "networks":
+        return copy.deepcopy(base)
+    return copy.deepcopy(over)
+
+
+def merge_unique(base: list, over: list, key_fn) -> list:
+    out: list = []
+    index: dict = {}
+    for item in list(base) + list(over):
+        key = key_fn(item)
+        if key in index:
+            out[index[key]] = copy.deepcopy(item)
+        else:
+            index[key] = len(out)
+            out.append(copy.deepcopy(item))
+    return out
+
+
+def _merge_logging(base: dict, over: dict, path: tuple) -> dict:
+    same = base.get("driver") in (None, over.get("driver")) or over.get("driver") is None
+    if not same:
+        return copy.deepcopy(over)
+    out = dict(base)
+    for key, value in over.items():
+        if key == "options" and isinstance(out.get("options"), dict) and isinstance(value, dict):
+            out["options"] = {**out["options"], **value}
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def strip_resets(value: Any) -> Any:
+    """Remove leftover !reset markers and unwrap !override after all merges."""
+    if isinstance(value, Override):
+        return strip_resets(value.value)
+    if isinstance(value, Reset):
+        return None
+    if isinstance(value, dict):
+        return {k: strip_resets(v) for k, v in value.items()
+                if not (isinstance(v, Reset) and not isinstance(v, Override))}
+    if isinstance(value, list):
+        return [strip_resets(v) for v in value if not (isinstance(v, Reset) and not isinstance(v, Override))]
+    return value

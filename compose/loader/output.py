@@ -1,0 +1,171 @@
+"""Render the canonical dict exactly as ``docker compose config`` prints it (YAML or JSON).
+
+Key order: Go structs keep their field order (tables below), Go maps are sorted. YAML scalars
+follow go-yaml v3: strings that would read back as another type are double-quoted, multi-line
+strings use literal style, the emitter (libyaml rules, which go-yaml ports) picks plain or
+single quotes otherwise; 2-space indent with indented sequences. ``$`` in strings is printed
+as ``$$`` so the output can be loaded again. JSON adds the Go marshalling quirks (``command``/
+``entrypoint`` null, ``ipam: {}``, ``deploy.resources/placement: {}``) and drops x- keys
+below the top level.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+SERVICE = (
+    "profiles annotations attach build develop blkio_config cap_add cap_drop cgroup_parent cgroup "
+    "cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpus cpuset cpu_shares "
+    "command configs container_name credential_spec depends_on deploy device_cgroup_rules devices "
+    "dns dns_opt dns_search dockerfile domainname entrypoint provider environment env_file expose "
+    "extends external_links extra_hosts group_add gpus hostname healthcheck image init ipc isolation "
+    "labels label_file links logging log_driver log_opt mem_limit mem_reservation memswap_limit "
+    "mem_swappiness mac_address models net network_mode networks oom_kill_disable oom_score_adj pid "
+    "pids_limit platform ports privileged pull_policy read_only restart runtime scale secrets "
+    "security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty "
+    "ulimits use_api_socket user userns_mode uts volume_driver volumes volumes_from working_dir "
+    "post_start pre_stop").split()
+BUILD = ("context dockerfile dockerfile_inline entitlements args ssh labels cache_from cache_to "
+         "no_cache additional_contexts network provenance sbom pull target shm_size extra_hosts "
+         "isolation privileged secrets tags ulimits platforms").split()
+STRUCTS = {
+    "service": SERVICE,
+    "build": BUILD,
+    "healthcheck": "test timeout interval retries start_period start_interval disable".split(),
+    "deploy": ("mode replicas labels update_config rollback_config resources restart_policy "
+               "placement endpoint_mode").split(),
+    "update_config": "parallelism delay failure_action monitor max_failure_ratio order".split(),
+    "resources": ["limits", "reservations"],
+    "resource": "cpus memory pids devices generic_resources".split(),
+    "device_request": "capabilities driver count device_ids options".split(),
+    "restart_policy": "condition delay max_attempts window".split(),
+    "placement": "constraints preferences max_replicas_per_node".split(),
+    "logging": ["driver", "options"],
+    "port": "name mode host_ip target published protocol app_protocol".split(),
+    "svc_volume": "type source target read_only consistency bind volume tmpfs image".split(),
+    "bind": "selinux propagation create_host_path recursive".split(),
+    "volume_opts": "labels nocopy subpath".split(),
+    "tmpfs": ["size", "mode"],
+    "svc_network": ("aliases driver_opts gw_priority interface_name ipv4_address ipv6_address "
+                    "link_local_ips mac_address priority").split(),
+    "file_ref": "source target uid gid mode".split(),
+    "depends": ["condition", "restart", "required"],
+    "device": ["source", "target", "permissions"],
+    "ulimit": ["soft", "hard"],
+    "env_file": ["path", "required", "format"],
+    "network": ("name driver driver_opts ipam external internal attachable labels enable_ipv4 "
+                "enable_ipv6").split(),
+    "ipam": ["driver", "config", "options"],
+    "ipam_pool": ["subnet", "gateway", "ip_range", "aux_addresses"],
+    "volume": "name driver driver_opts external labels".split(),
+    "file_object": ("name file environment content external labels driver driver_opts "
+                    "template_driver").split(),
+    "develop": ["watch"],
+    "watch": "path action target exec include ignore initial_sync".split(),
+    "hook": "command user privileged working_dir environment".split(),
+    "extends": ["file", "service"],
+    "project": "name services networks volumes secrets configs models".split(),
+}
+# child struct kinds: (parent kind, key) -> kind; "{}" suffix = map of that kind, "[]" = list
+CHILDREN = {
+    ("project", "services"): "service{}", ("project", "networks"): "network{}",
+    ("project", "volumes"): "volume{}", ("project", "secrets"): "file_object{}",
+    ("project", "configs"): "file_object{}",
+    ("service", "build"): "build", ("service", "healthcheck"): "healthcheck",
+    ("service", "deploy"): "deploy", ("service", "logging"): "logging",
+    ("service", "ports"): "port[]", ("service", "volumes"): "svc_volume[]",
+    ("service", "networks"): "svc_network{}", ("service", "secrets"): "file_ref[]",
+    ("service", "configs"): "file_ref[]", ("service", "depends_on"): "depends{}",
+    ("service", "devices"): "device[]", ("service", "ulimits"): "ulimit{}",
+    ("service", "env_file"): "env_file[]", ("service", "develop"): "develop",
+    ("service", "post_start"): "hook[]", ("service", "pre_stop"): "hook[]",
+    ("service", "extends"): "extends",
+    ("build", "secrets"): "file_ref[]",
+    ("deploy", "resources"): "resources", ("deploy", "restart_policy"): "restart_policy",
+    ("deploy", "update_config"): "update_config", ("deploy", "rollback_config"): "update_config",
+    ("deploy", "placement"): "placement",
+    ("resources", "limits"): "resource", ("resources", "reservations"): "resource",
+    ("resource", "devices"): "device_request[]",
+    ("svc_volume", "bind"): "bind", ("svc_volume", "volume"): "volume_opts",
+    ("svc_volume", "tmpfs"): "tmpfs",
+    ("network", "ipam"): "ipam", ("ipam", "config"): "ipam_pool[]",
+    ("develop", "watch"): "watch[]", ("watch", "exec"): "hook",
+}
+_JSON_ALWAYS = {"service": {"command": None, "entrypoint": None},
+                "network": {"ipam": {}}, "deploy": {"resources": {}, "placement": {}}}
+
+
+def _natural_key(key: Any):
+    parts = re.split(r"(\d+)", str(key))
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+
+
+def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
+    """Order keys (and apply JSON quirks) for ``value`` of struct ``kind`` (None = plain map)."""
+    if kind and kind.endswith("[]"):
+        return [shape(v, kind[:-2], fmt) for v in value] if isinstance(value, list) else value
+    if kind and kind.endswith("{}"):
+        if not isinstance(value, dict):
+            return value
+        keys = sorted(value, key=_natural_key if fmt == "yaml" else str)
+        return {k: shape(value[k], kind[:-2], fmt) for k in keys}
+    if not isinstance(value, dict):
+        if isinstance(value, list):
+            return [shape(v, None, fmt) for v in value]
+        return value
+    if kind is None:
+        keys = sorted(value, key=_natural_key if fmt == "yaml" else str)
+        return {k: shape(value[k], None, fmt) for k in keys}
+    order = STRUCTS[kind]
+    value = dict(value)
+    if fmt == "json":
+        for k, v in _JSON_ALWAYS.get(kind, {}).items():
+            value.setdefault(k, v)
+    out = {}
+    for k in order:
+        if k in value:
+            out[k] = shape(value[k], CHILDREN.get((kind, k)), fmt)
+    extras = sorted(k for k in value if k not in out)
+    for k in extras:
+        if fmt == "json" and kind != "project" and str(k).startswith("x-"):
+            continue
+        out[k] = shape(value[k], None, fmt)
+    if kind == "service" and "extra_hosts" in out and isinstance(out["extra_hosts"], dict):
+        out["extra_hosts"] = [f"{h}={ip}" for h, ips in out["extra_hosts"].items() for ip in ips]
+    if kind == "build" and isinstance(out.get("extra_hosts"), dict):
+        out["extra_hosts"] = [f"{h}={ip}" for h, ips in out["extra_hosts"].items() for ip in ips]
+    return out
+
+
+def escape_dollars(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: escape_dollars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_dollars(v) for v in value]
+    return value
+
+
+def to_json(config: dict, *, escape: bool = True) -> str:
+    data = shape(escape_dollars(config) if escape else config, "project", "json")
+    data = {k: data[k] for k in sorted(data)}
+    return json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def to_yaml(config: dict, *, escape: bool = True) -> str:
+    from .yamlout import dump
+    data = shape(escape_dollars(config) if escape else config, "project", "yaml")
+    return dump(data)

@@ -1,0 +1,136 @@
+"""The loading pipeline: runs the phases in order (see compose/loader/__init__.py)."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+from compose.errors import ConfigError, DependencyCycle, Issue
+
+from . import discovery
+from .canonical import canonical_file
+from .extends import ExtendsResolver, resolve_relative_paths, resolve_top_level_paths
+from .interpolate import Interpolator, interpolate_tree
+from .merge import merge, strip_resets
+from .options import LoadOptions
+from .yamlread import Document, read_yaml, strip_tags
+
+
+class FileLoader:
+    """Reads, interpolates, validates and canonicalises files (cached per path)."""
+
+    def __init__(self, opts: LoadOptions, env: dict, project_dir: str) -> None:
+        self.opts = opts
+        self.env = env
+        self.project_dir = project_dir
+        self.interp = Interpolator(env, on_unset=self._unset)
+        self.docs: dict = {}
+        self.cache: dict = {}
+        self.stack: list = []
+
+    def _unset(self, name: str) -> None:
+        self.opts.warn(f'The "{name}" variable is not set. Defaulting to a blank string.')
+
+    def read(self, path: str) -> Document:
+        if path in self.docs:
+            return self.docs[path]
+        if path == discovery.STDIN:
+            reader = self.opts.stdin or sys.stdin.read
+            text, shown = reader(), "-"
+        else:
+            shown = path
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+                text = raw.decode("utf-8-sig")
+            except FileNotFoundError:
+                raise ConfigError(f"open {path}: no such file or directory") from None
+            except IsADirectoryError:
+                raise ConfigError(f"read {path}: is a directory") from None
+            except PermissionError:
+                raise ConfigError(f"open {path}: permission denied") from None
+            except UnicodeDecodeError as e:
+                raise ConfigError(f"{path}: file is not valid UTF-8 ({e.reason})") from None
+            except OSError as e:
+                raise ConfigError(f"{path}: {e.strerror or e}") from None
+        doc = read_yaml(text, shown)
+        self.docs[path] = doc
+        return doc
+
+    def load(self, path: str) -> dict:
+        """Interpolated, validated, canonical dict of one file (extends/include not applied)."""
+        if path in self.cache:
+            return self.cache[path]
+        doc = self.read(path)
+        data = doc.data
+        if self.opts.interpolate:
+            data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
+        from .validate import validate
+        validate(strip_tags(data), file=doc.file, line_of=doc.line)
+        data = canonical_file(data, file=doc.file)
+        self.cache[path] = data
+        return data
+
+    def load_resolved(self, path: str) -> dict:
+        """One file with its include entries and extends applied."""
+        if path in self.stack:
+            trail = self.stack[self.stack.index(path):] + [path]
+            raise DependencyCycle(trail, what="include cycle detected")
+        self.stack.append(path)
+        try:
+            data = dict(self.load(path))
+            if data.get("include"):
+                from .include import apply_include
+                data = apply_include(data, self, path)
+            services = data.get("services")
+            if isinstance(services, dict):
+                resolver = ExtendsResolver(services, file=self.read(path).file,
+                                           base_dir=self.project_dir, home=self.env.get("HOME"),
+                                           load_file=self._load_for_extends)
+                data["services"] = resolver.resolve_all()
+            return data
+        finally:
+            self.stack.pop()
+
+    def _load_for_extends(self, path: str) -> dict:
+        if not os.path.exists(path):
+            raise ConfigError(f"open {path}: no such file or directory")
+        return self.load(path)
+
+
+def merge_files(loader: FileLoader, files: list) -> dict:
+    merged: dict = {}
+    for path in files:
+        merged = merge(merged, loader.load_resolved(path))
+    merged = strip_resets(merged)
+    merged.pop("include", None)
+    merged.pop("version", None)
+    if loader.opts.resolve_paths:
+        home = loader.env.get("HOME")
+        services = merged.get("services")
+        if isinstance(services, dict):
+            merged["services"] = {k: resolve_relative_paths(v, loader.project_dir, home)
+                                  if isinstance(v, dict) else v for k, v in services.items()}
+        merged = resolve_top_level_paths(merged, loader.project_dir, home)
+    return merged
+
+
+def _name_from_files(loader: FileLoader, files: list) -> list:
+    names = []
+    for path in files:
+        raw = loader.read(path).data.get("name")
+        if isinstance(raw, str) and loader.opts.interpolate:
+            raw = Interpolator(loader.env).substitute(raw)
+        names.append(raw)
+    return names
+
+
+def load_project(opts: LoadOptions):
+    ctx = discovery.resolve(opts)
+    env = dict(ctx.environment)
+    loader = FileLoader(opts, env, ctx.project_dir)
+    name = discovery.project_name(ctx, _name_from_files(loader, ctx.files))
+    env.setdefault("COMPOSE_PROJECT_NAME", name)
+    merged = merge_files(loader, ctx.files)
+    from .project_norm import finish
+    return finish(merged, name=name, ctx=ctx, opts=opts, env=env, interp=loader.interp)

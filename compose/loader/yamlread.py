@@ -1,0 +1,225 @@
+"""YAML text -> plain Python data, with a line number for every dotted key path.
+
+* Uses PyYAML's node composer (the C one when available) and builds the data itself, so that
+  scalars resolve like Go's yaml.v3 (YAML 1.2 core: ``yes``/``on``/``8080:80`` stay strings),
+  duplicate keys are rejected with file:line, merge keys (``<<``) and anchors/aliases work.
+* ``!reset`` / ``!override`` tagged values come back wrapped in Reset / Override (merge uses
+  them, then they are unwrapped).
+* ``Document.lines`` maps "services.web.ports[0]" -> 1-based line.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from compose.errors import ConfigError, Issue
+
+
+class Reset:
+    """A value tagged ``!reset``: removes the inherited value when merged."""
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Reset({self.value!r})"
+
+
+class Override(Reset):
+    """A value tagged ``!override``: replaces (no merge) the inherited value."""
+
+    def __repr__(self) -> str:
+        return f"Override({self.value!r})"
+
+
+@dataclass
+class Document:
+    data: Any
+    file: str
+    lines: dict = field(default_factory=dict)
+
+    def line(self, path: str):
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+
+_INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_OCT_RE = re.compile(r"^0o?[0-7_]+$")
+_HEX_RE = re.compile(r"^[-+]?0x[0-9a-fA-F_]+$")
+_FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
+_STR_TAG = "tag:yaml.org,2002:str"
+_IMPLICIT = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve a plain (unquoted) scalar like yaml.v3 does for untyped values."""
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT_RE.match(text):
+        return int(text.replace("_", ""))
+    if _HEX_RE.match(text):
+        return int(text.replace("_", ""), 16)
+    if _OCT_RE.match(text) and len(text) > 1:
+        digits = text[2:] if text.startswith("0o") else text[1:]
+        return int(digits.replace("_", ""), 8)
+    if _FLOAT_RE.match(text) and any(c.isdigit() for c in text):
+        return float(text.replace("_", ""))
+    low = text.lower()
+    if low in (".inf", "+.inf"):
+        return math.inf
+    if low == "-.inf":
+        return -math.inf
+    if low == ".nan":
+        return math.nan
+    return text
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict = {}
+        self.active: set = set()
+
+    def fail(self, node, path: str, message: str):
+        line = node.start_mark.line + 1 if node is not None else None
+        raise ConfigError([Issue(message, file=self.file, path=path, line=line)])
+
+    def build(self, node, path: str) -> Any:
+        import yaml
+        if path:
+            self.lines.setdefault(path, node.start_mark.line + 1)
+        tag = node.tag or ""
+        if tag in ("!reset", "!override"):
+            inner = self._untagged(node, path)
+            return Reset(inner) if tag == "!reset" else Override(inner)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.active:
+            self.fail(node, path, "recursive YAML alias")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _untagged(self, node, path: str) -> Any:
+        import yaml
+        if isinstance(node, yaml.ScalarNode):
+            return None if node.value == "" and not node.style else self._scalar(node, force=True)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        return self._mapping(node, path)
+
+    def _scalar(self, node, force: bool = False) -> Any:
+        if node.style:                             # quoted, literal or folded: a string
+            return node.value
+        if not force and node.tag not in _IMPLICIT:
+            return node.value                      # explicitly tagged (e.g. !!binary): keep text
+        return resolve_plain(node.value)
+
+    def _mapping(self, node, path: str) -> dict:
+        import yaml
+        out: dict = {}
+        merged: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or (
+                    isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<"
+                    and key_node.style is None):
+                for src in self._merge_sources(value_node, path):
+                    for k, v in src.items():
+                        merged.setdefault(k, v)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, path, "mapping keys must be strings")
+            key = self._scalar(key_node)
+            key = "null" if key is None else key
+            if isinstance(key, bool):
+                key = "true" if key else "false"
+            key = key if isinstance(key, str) else key_node.value
+            sub = f"{path}.{key}" if path else key
+            if key in out:
+                first = self.lines.get(sub)
+                self.fail(key_node, sub, f"mapping key {key!r} already defined at line {first}")
+            out[key] = self.build(value_node, sub)
+            self.lines[sub] = key_node.start_mark.line + 1
+        for k, v in merged.items():
+            out.setdefault(k, v)
+        return out
+
+    def _merge_sources(self, node, path: str) -> list:
+        import yaml
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        sources = []
+        for n in nodes:
+            value = self.build(n, path)
+            if not isinstance(value, dict):
+                self.fail(n, path, "map merge requires map or sequence of maps as the value")
+            sources.append(value)
+        return sources
+
+
+def _loader_class():
+    import yaml
+    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+    return base
+
+
+def read_yaml(text: str, file: str) -> Document:
+    """Parse one compose file. Empty documents give {}. Raises ConfigError on bad YAML."""
+    import yaml
+    try:
+        loader = _loader_class()(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        msg = " ".join(p for p in (e.context, e.problem) if p) or str(e)
+        if "\t" in text and "cannot start any token" in msg:
+            msg += " (tabs are not allowed for indentation; use spaces)"
+        raise ConfigError([Issue(f"yaml: {msg}", file=file, line=line)]) from None
+    except yaml.YAMLError as e:
+        raise ConfigError([Issue(f"yaml: {e}", file=file)]) from None
+    except (ValueError, UnicodeError) as e:
+        raise ConfigError([Issue(f"yaml: {e}", file=file)]) from None
+    if node is None:
+        return Document({}, file)
+    builder = _Builder(file)
+    try:
+        data = builder.build(node, "")
+    except RecursionError:
+        raise ConfigError([Issue("yaml: document nested too deeply", file=file)]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([Issue("Top-level object must be a mapping", file=file,
+                                 line=node.start_mark.line + 1)])
+    return Document(data, file, builder.lines)
+
+
+def strip_tags(value: Any) -> Any:
+    """Remove Reset/Override wrappers (a Reset becomes None)."""
+    if isinstance(value, Override):
+        return strip_tags(value.value)
+    if isinstance(value, Reset):
+        return None
+    if isinstance(value, dict):
+        return {k: strip_tags(v) for k, v in value.items() if not isinstance(v, Reset) or isinstance(v, Override)}
+    if isinstance(value, list):
+        return [strip_tags(v) for v in value if not (isinstance(v, Reset) and not isinstance(v, Override))]
+    return value
