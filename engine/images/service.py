@@ -10,6 +10,7 @@
     layer_digests(ref_or_id) -> list[str]      export_diff(key, dest_tar) -> str (diff id)
     load(path, on_event=None) -> list[str]     save(refs, dest, format="docker") -> None
     pull(ref, platform="", on_event=None) -> ImageInfo      push(ref, on_event=None) -> str
+    inspect_raw(ref_or_id) -> dict (docker inspect JSON)   list_tags(name) -> list[str]
 
 Names are normalised like Docker (engine.reference); ids are config digests.
 """
@@ -39,6 +40,12 @@ class ImageService:
     def inspect(self, ref_or_id: str) -> ImageInfo:
         return self.store.info(self.store.get(ref_or_id))
 
+    def inspect_raw(self, ref_or_id: str) -> dict:
+        """The object ``docker image inspect`` prints."""
+        from .docker_json import inspect_object
+        img = self.store.get(ref_or_id)
+        return inspect_object(img, self.store.info(img).size)
+
     def get(self, ref_or_id: str) -> Image:
         """The stored image (manifest + config documents)."""
         return self.store.get(ref_or_id)
@@ -58,7 +65,8 @@ class ImageService:
 
     def history(self, ref_or_id: str) -> list[dict]:
         from .history import image_history
-        return image_history(self.store.get(ref_or_id))
+        img = self.store.get(ref_or_id)
+        return image_history(img, self.store.layer_sizes(img))
 
     def layer_digests(self, ref_or_id: str) -> list[str]:
         """Blob digests of the image's layers, bottom first (for create_image)."""
@@ -80,6 +88,7 @@ class ImageService:
         """Remove dangling images (all unused ones with ``all``); docker's ImagesDeleted."""
         from .filters import match
         deleted: list[dict] = []
+        freed = 0
         used = {meta.get("image") for meta in self.snapshots.active().values()}
         for info in self.list():
             if info.id in used or (info.repo_tags and not all):
@@ -87,10 +96,13 @@ class ImageService:
             if filters and not match(info, filters, self):
                 continue
             try:
-                deleted += self.store.remove(info.id, force=True)
+                report = self.store.remove(info.id, force=True)
             except NotFound:
                 continue
-        freed = self.store.collect()
+            deleted += report
+            if any("Deleted" in item for item in report):
+                freed += info.size
+        freed += self.store.collect()
         return {"ImagesDeleted": deleted, "SpaceReclaimed": freed}
 
     # --- root filesystems ---------------------------------------------------------------
@@ -193,6 +205,11 @@ class ImageService:
              auth: Optional[dict] = None) -> ImageInfo:
         from ..registry.pull import pull_image
         return pull_image(self, ref, platform, on_event, auth)
+
+    def list_tags(self, name: str, auth: Optional[dict] = None) -> list[str]:
+        """Tags of a repository in its registry (``pull --all-tags``)."""
+        from ..registry.pull import list_tags
+        return list_tags(self, name, auth)
 
     def push(self, ref: str, on_event: Optional[Callable] = None, auth: Optional[dict] = None) -> str:
         from ..registry.push import push_image

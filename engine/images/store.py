@@ -225,12 +225,17 @@ class ImageStore:
             return False
 
     # --- info ---------------------------------------------------------------------------
-    def info(self, image: Image) -> ImageInfo:
-        cfg = image.config
-        size = 0
+    def layer_sizes(self, image: Image) -> list[int]:
+        """Unpacked size of each layer (the blob size until it has been unpacked)."""
+        sizes = []
         for desc, chain_id in zip(image.layers, image.chain):
             facts = self.index.layer(desc.digest) or {}
-            size += int(facts.get("unpacked_size") or self.snapshots.size(chain_id) or desc.size)
+            sizes.append(int(facts.get("unpacked_size") or self.snapshots.size(chain_id) or desc.size))
+        return sizes
+
+    def info(self, image: Image) -> ImageInfo:
+        cfg = image.config
+        size = sum(self.layer_sizes(image))
         runnable = mf.image_config(cfg)
         return ImageInfo(
             id=image.id, repo_tags=tuple(image.tags),
