@@ -179,6 +179,8 @@ def _copy_dir(tree, src, root: str, target: str, opts: CopyOptions) -> None:
         host = resolve_in_root(root, posixpath.join(target, rel), follow_last=False) if rel else top
         if rel == "":
             continue
+        if not os.path.isdir(os.path.dirname(host)):    # parent excluded, child re-included
+            _makedirs(root, posixpath.dirname(posixpath.join(target, rel)), opts)
         _copy_entry(path, st, host, opts)
         if stat.S_ISDIR(st.st_mode):
             dirs.append((host, st))
