@@ -1,0 +1,78 @@
+"""Pure parts: DNS wire format, name tables (round robin, mtime cache), IPAM, hosts files."""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+
+import pytest
+
+from engine.errors import InvalidArgument, NetworkError
+from engine.network import dnsmsg, hostsfiles, ipam
+from engine.network.resolver import Resolver
+from engine.types import IPAMPool
+
+
+def test_dns_roundtrip():
+    q = dnsmsg.parse_query(dnsmsg.build_query("Web.Example.", dnsmsg.TYPE_A, qid=77))
+    assert (q.id, q.name, q.qtype, q.recursion_desired) == (77, "web.example", 1, True)
+    rcode, addrs = dnsmsg.parse_a_answers(dnsmsg.answer_a(q, ["10.0.0.2", "10.0.0.3"]))
+    assert (rcode, addrs) == (0, ["10.0.0.2", "10.0.0.3"])
+    assert dnsmsg.parse_a_answers(dnsmsg.answer_error(q, dnsmsg.RCODE_NXDOMAIN)) == (3, [])
+    ptr = dnsmsg.answer_ptr(dnsmsg.parse_query(dnsmsg.build_query("2.0.0.10.in-addr.arpa", 12)),
+                            ["web.net"])
+    assert b"\x03web\x03net\x00" in ptr
+    assert dnsmsg.reverse_name_to_ip("2.0.28.172.in-addr.arpa") == "172.28.0.2"
+    with pytest.raises(dnsmsg.DNSFormatError):
+        dnsmsg.parse_query(b"\x00\x01")
+    assert dnsmsg.formerr(b"\xab\xcd" + b"\x00" * 3)[:2] == b"\xab\xcd"
+
+
+def test_resolver_round_robin_and_reload(tmp_path):
+    path = tmp_path / "endpoints.json"
+
+    def write(eps):
+        path.write_text(json.dumps({"network": "app_default", "endpoints": eps}))
+        st = os.stat(path)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))   # a new mtime
+
+    write({"a" * 64: {"name": "app-web-1", "ip": "10.1.0.2", "aliases": ["web"], "hostname": "h1"},
+           "b" * 64: {"name": "app-web-2", "ip": "10.1.0.3", "aliases": ["web"]}})
+    r = Resolver()
+    nets = [str(tmp_path)]
+    first, second = r.lookup(nets, "web"), r.lookup(nets, "WEB.")
+    assert sorted(first) == ["10.1.0.2", "10.1.0.3"] and first != second
+    assert r.lookup(nets, "app-web-1.app_default") == ["10.1.0.2"]
+    assert r.lookup(nets, "h1") == ["10.1.0.2"] and r.lookup(nets, "a" * 12) == ["10.1.0.2"]
+    assert r.reverse(nets, "10.1.0.3") == ["app-web-2.app_default"]
+    write({"b" * 64: {"name": "app-web-2", "ip": "10.1.0.3", "aliases": ["web"]}})
+    assert r.lookup(nets, "web") == ["10.1.0.3"] and r.lookup(nets, "h1") == []
+
+
+def test_ipam_pools_and_allocation():
+    taken = [ipaddress.ip_network("172.17.0.0/16"), ipaddress.ip_network("172.18.5.0/24")]
+    assert str(ipam.pick_subnet(taken)) == "172.19.0.0/16"
+    subnet, rng, gw, aux = ipam.parse_pool(IPAMPool(subnet="10.5.0.0/24", ip_range="10.5.0.8/29",
+                                                    gateway="10.5.0.1", aux_addresses={"r": "10.5.0.9"}), "n")
+    used = {str(gw), *aux.values()}
+    assert ipam.allocate(subnet, rng, used) == "10.5.0.8"
+    assert ipam.allocate(subnet, rng, used | {"10.5.0.8"}) == "10.5.0.10"
+    full = {str(a) for a in rng}
+    with pytest.raises(NetworkError, match="no available IPv4 addresses"):
+        ipam.allocate(subnet, rng, full)
+    with pytest.raises(InvalidArgument, match="aux address r 10.6.0.1 is outside subnet"):
+        ipam.parse_pool(IPAMPool(subnet="10.5.0.0/24", aux_addresses={"r": "10.6.0.1"}), "n")
+
+
+def test_hosts_and_resolv_text():
+    text = hostsfiles.hosts_text("web", "", "10.0.0.2", ("a:1.2.3.4", "b=::1"))
+    assert text.splitlines()[-3:] == ["1.2.3.4\ta", "::1\tb", "10.0.0.2\tweb"]
+    with pytest.raises(InvalidArgument, match="extra_hosts"):
+        hostsfiles.hosts_text("web", "", "10.0.0.2", ("nonsense",))
+    resolv = hostsfiles.resolv_text(embedded=True, dns=("9.9.9.9",), dns_search=("a.b",),
+                                    dns_opt=("attempts:2",))
+    assert resolv.startswith("nameserver 127.0.0.11\nsearch a.b\noptions ndots:0 attempts:2\n")
+    assert "ExtServers: [9.9.9.9]" in resolv
+    plain = hostsfiles.resolv_text(embedded=False, dns=("9.9.9.9", "1.1.1.1"))
+    assert plain.startswith("nameserver 9.9.9.9\nnameserver 1.1.1.1\n")
+    assert hostsfiles.upstream_servers(("127.0.0.53",)) == list(hostsfiles.FALLBACK_NAMESERVERS)
