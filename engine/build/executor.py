@@ -65,8 +65,13 @@ class BuildRun:
         self.context_dir = Path(spec.context or ".").absolute()
         v = self.progress.start("[internal] load build definition from "
                                 + (os.path.basename(spec.dockerfile) or "Dockerfile"))
-        text, df_path = self._dockerfile_text()
-        self.df: Dockerfile = parse_dockerfile(text, os.path.basename(str(df_path)) if df_path else "Dockerfile")
+        try:
+            text, df_path = self._dockerfile_text()
+            self.df: Dockerfile = parse_dockerfile(
+                text, os.path.basename(str(df_path)) if df_path else "Dockerfile")
+        except BuildError as e:
+            v.error(str(e))
+            raise
         v.done()
         v = self.progress.start("[internal] load .dockerignore")
         self.context = context_tree(self.context_dir, df_path)
