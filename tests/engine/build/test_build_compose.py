@@ -1,0 +1,95 @@
+"""Compose-level builds (compose.build_project) and the two CLI verbs."""
+import pytest
+
+from compose.build_project import BuildOptions, build_services
+from compose.loader import LoadOptions, load_project
+from tests.fixtures.build import BuildLog, image_root, make_context
+
+pytestmark = pytest.mark.root
+
+COMPOSE = """\
+services:
+  base:
+    build:
+      context: ./base
+      args:
+        GREETING: from-compose
+  app:
+    build:
+      context: ./app
+      dockerfile: app.Dockerfile
+      additional_contexts:
+        base: service:base
+      labels:
+        org.example.role: app
+      tags: ["extra/app:v1"]
+  inline:
+    image: custom/inline:2
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox
+        COPY marker.txt /marker.txt
+  db:
+    image: busybox
+"""
+
+
+def _project(tmp_path):
+    make_context(tmp_path, {
+        "compose.yaml": COMPOSE, "marker.txt": "m",
+        "base/Dockerfile": "FROM busybox\nARG GREETING\nRUN echo $GREETING > /greeting\n",
+        "app/app.Dockerfile": "FROM base\nCOPY --from=base /greeting /app/greeting\n"
+                              "RUN cat /greeting\n"})
+    return load_project(LoadOptions(files=[str(tmp_path / "compose.yaml")], project_name="bp",
+                                    environ={}))
+
+
+def test_build_services(engine, busybox_image, tmp_path):
+    project = _project(tmp_path)
+    log = BuildLog()
+    built = build_services(project, engine, ["app", "inline", "db"], None, log)
+    assert sorted(built) == ["app", "base", "inline"]
+    app = engine.images.inspect("bp-app")
+    assert "docker.io/extra/app:v1" in app.repo_tags
+    labels = engine.images.get(app.id).config["config"]["Labels"]
+    assert labels["com.docker.compose.project"] == "bp"
+    assert labels["com.docker.compose.service"] == "app"
+    assert labels["org.example.role"] == "app"
+    assert engine.images.inspect("bp-base").id == built["base"].id
+    assert engine.images.inspect("custom/inline:2").id == built["inline"].id
+    with image_root(engine, app.id) as root:
+        assert (root / "app/greeting").read_text() == "from-compose\n"
+    assert "from-compose" in log.logs()
+    # CLI --build-arg overrides the file's args
+    build_services(project, engine, ["base"], BuildOptions(build_args={"GREETING": "cli"}))
+    with image_root(engine, engine.images.inspect("bp-base").id) as root:
+        assert (root / "greeting").read_text() == "cli\n"
+
+
+def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path, capsys):
+    from compose.cli.main import run
+    from engine.api import Engine
+    root, runroot = engine_dirs
+    Engine(root, runroot).images.import_tarball(busybox_layer, "busybox:latest")
+    ctx = make_context(tmp_path / "ctx", {"Dockerfile": "FROM busybox\nRUN echo cli-run\n"})
+    base = ["--root", str(root), "--runroot", str(runroot)]
+    assert run(base + ["image", "build", "-q", "-t", "cli:1", str(ctx)]) == 0
+    out, err = capsys.readouterr()
+    image_id = out.strip()
+    assert image_id.startswith("sha256:") and err == ""
+    assert Engine(root, runroot).images.inspect("cli:1").id == image_id
+    assert run(base + ["--progress", "plain", "image", "build", "-t", "cli:1", str(ctx)]) == 0
+    _, err = capsys.readouterr()
+    assert "[2/2] RUN echo cli-run" in err and "CACHED" in err
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUNN x\n")
+    assert run(base + ["image", "build", str(ctx)]) == 1
+    _, err = capsys.readouterr()
+    assert err.strip().endswith("Dockerfile:2: unknown instruction: RUNN (did you mean RUN?)")
+    project_dir = make_context(tmp_path / "proj", {
+        "compose.yaml": "services:\n  web:\n    build: .\n",
+        "Dockerfile": "FROM busybox\nRUN echo compose-built\n"})
+    assert run(base + ["-f", str(project_dir / "compose.yaml"), "-p", "clip", "build"]) == 0
+    _, err = capsys.readouterr()
+    assert "compose-built" in err
+    assert Engine(root, runroot).images.inspect("clip-web").repo_tags == ("docker.io/library/clip-web:latest",)
