@@ -1,0 +1,186 @@
+"""Pull: resolve the manifest (choosing a platform from an index), download config and
+layers concurrently into content/ingest (ranged, resumable, verified), unpack each layer
+into its snapshot, then index the image. Nothing is indexed until every blob is in place.
+
+A per-blob flock (locks/ingest-<hex>.lock) lets two processes pulling the same image share
+the work: the second waits for the blob, then finds it in the store. No store-wide lock is
+held while downloading; the image index lock is taken only for the final registration.
+"""
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional
+
+import httpx
+
+from .. import reference
+from ..errors import ImageError, RegistryError
+from ..events import Event
+from ..images import manifest as mf
+from ..locks import flock
+from .client import ManifestNotFound, RegistryClient
+from .config import Credentials, RegistrySettings
+
+MAX_CONCURRENT_DOWNLOADS = 3
+PROGRESS_STEP = 1 << 20
+Sink = Optional[Callable[[Event], None]]
+
+
+def _emit(on_event: Sink, kind: str, ident: str, status: str, current=None, total=None) -> None:
+    if on_event:
+        on_event(Event(kind, ident, status, current=current, total=total))
+
+
+def _creds(auth: Optional[dict]) -> Optional[Credentials]:
+    if not auth:
+        return None
+    return Credentials(auth.get("username", ""), auth.get("password", ""), auth.get("identitytoken", ""))
+
+
+def fetch_manifest(client: RegistryClient, ref_text: str, digest_or_tag: str) -> tuple[bytes, str, str]:
+    """(body, media type, digest) of a manifest, verified when asked for by digest."""
+    resp = client.request("GET", f"/v2/{client.repository}/manifests/{digest_or_tag}",
+                          headers={"Accept": mf.ACCEPT}, ok=(200, 404),
+                          what=f"pulling {ref_text}")
+    if resp.status_code == 404:
+        raise ManifestNotFound(f"manifest for {ref_text} not found: manifest unknown")
+    body = resp.content
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+    if digest_or_tag.startswith("sha256:") and digest != digest_or_tag:
+        raise ImageError(f"manifest digest mismatch for {ref_text}: expected {digest_or_tag}, got {digest}")
+    header = resp.headers.get("docker-content-digest")
+    if header and header.startswith("sha256:") and header != digest:
+        raise ImageError(f"manifest digest mismatch for {ref_text}: registry says {header}, got {digest}")
+    media_type = mf.media_type_of(mf.loads(body, "manifest"), resp.headers.get("content-type", "").split(";")[0])
+    return body, media_type, digest
+
+
+def resolve(client: RegistryClient, ref: reference.Reference, want: dict, explicit: bool):
+    """Manifest (body, type, digest) for the platform, plus the digest the name points at."""
+    ref_text = ref.familiar
+    body, media_type, top = fetch_manifest(client, ref_text, ref.digest or ref.tag)
+    if media_type in mf.INDEX_TYPES:
+        chosen = mf.select_manifest(mf.parse_index(body), want)
+        if chosen is None:
+            raise ImageError(f"no matching manifest for {mf.format_platform(want)} in the manifest "
+                             f"list entries of {ref_text}")
+        body, media_type, _ = fetch_manifest(client, ref_text, chosen.digest)
+        return body, media_type, chosen.digest, top
+    return body, media_type, top, top
+
+
+def download_blob(svc, client: RegistryClient, desc: mf.Descriptor, on_event: Sink,
+                  ident: str) -> None:
+    """Fetch one blob into the content store (resuming a partial ingest), verified."""
+    hexpart = desc.digest.partition(":")[2]
+    with flock(svc.layout.lock_file(f"ingest-{hexpart}"), timeout=3600, what=f"download of {ident}"):
+        if svc.content.has(desc.digest):
+            _emit(on_event, "layer", ident, "Already exists")
+            return
+        writer = svc.content.writer(hexpart, resume=True)
+        headers = {"Range": f"bytes={writer.offset}-"} if 0 < writer.offset < desc.size else {}
+        if writer.offset >= desc.size:
+            writer.truncate()
+        try:
+            resp = client.request("GET", f"/v2/{client.repository}/blobs/{desc.digest}", stream=True,
+                                  ok=(200, 206), headers=headers, what=f"downloading {ident}")
+            try:
+                if resp.status_code == 200 and writer.offset:
+                    writer.truncate()
+                last = writer.offset
+                for chunk in resp.iter_bytes(1 << 20):
+                    writer.write(chunk)
+                    if writer.offset - last >= PROGRESS_STEP:
+                        last = writer.offset
+                        _emit(on_event, "layer", ident, "Downloading", writer.offset, desc.size)
+            finally:
+                resp.close()
+        except (httpx.HTTPError, RegistryError) as e:
+            writer.close()
+            raise RegistryError(f"downloading {ident} from {client.domain} was interrupted: "
+                                f"{e} (the next pull resumes it)") from None
+        except BaseException:
+            writer.close()
+            raise
+        if writer.offset < desc.size:
+            writer.close()
+            raise RegistryError(f"downloading {ident} from {client.domain}: connection closed after "
+                                f"{writer.offset} of {desc.size} bytes (the next pull resumes it)")
+        _emit(on_event, "layer", ident, "Verifying Checksum")
+        writer.commit(desc.digest, desc.size)
+        _emit(on_event, "layer", ident, "Download complete")
+
+
+def _fetch_layer(svc, client, desc: mf.Descriptor, diff_id: str, chain_id: str, parent,
+                 on_event: Sink) -> None:
+    ident = desc.digest[7:19]
+    if svc.snapshots.lookup(chain_id) is not None and svc.content.has(desc.digest):
+        _emit(on_event, "layer", ident, "Already exists")
+        return
+    download_blob(svc, client, desc, on_event, ident)
+    _emit(on_event, "layer", ident, "Extracting")
+    with svc.content.open(desc.digest) as blob:
+        path = svc.snapshots.commit_layer(chain_id, parent, diff_id, blob, f"layer {ident}")
+    svc._remember_layer(desc.digest, diff_id, desc.media_type, desc.size, path)
+    _emit(on_event, "layer", ident, "Pull complete")
+
+
+def _pull_from(svc, client: RegistryClient, ref: reference.Reference, want: dict,
+               explicit: bool, on_event: Sink):
+    body, media_type, manifest_digest, top = resolve(client, ref, want, explicit)
+    config_desc, layers = mf.parse_manifest(body)
+    download_blob(svc, client, config_desc, None, "config")
+    config = mf.loads(svc.content.read(config_desc.digest), "image config")
+    if explicit and not mf.platform_matches(
+            {"os": config.get("os"), "architecture": config.get("architecture"),
+             "variant": config.get("variant")}, want):
+        raise ImageError(f"image with reference {ref.familiar} was found but does not match the "
+                         f"specified platform: wanted {mf.format_platform(want)}")
+    diff_ids = mf.diff_ids_of(config)
+    if len(diff_ids) != len(layers):
+        raise ImageError(f"invalid image {ref.familiar}: {len(layers)} layers but {len(diff_ids)} diff ids")
+    chain = mf.chain_ids(diff_ids)
+    for desc in layers:
+        _emit(on_event, "layer", desc.digest[7:19], "Pulling fs layer")
+    with ThreadPoolExecutor(MAX_CONCURRENT_DOWNLOADS) as pool:
+        futures = [pool.submit(_fetch_layer, svc, client, desc, diff_ids[i], chain[i],
+                               chain[i - 1] if i else None, on_event)
+                   for i, desc in enumerate(layers)]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
+    svc.content.write_bytes(body, manifest_digest)
+    tags = [ref.tagged_name] if ref.tag else []
+    image_id, _ = svc.store.register(manifest_digest, media_type, tags, [f"{ref.name}@{top}"])
+    return svc.store.info(svc.store.get(image_id))
+
+
+def pull_image(svc, ref_text: str, platform: str, on_event: Sink, auth: Optional[dict]):
+    ref = reference.parse(ref_text)
+    want = mf.parse_platform(platform)
+    settings = RegistrySettings.load()
+    endpoints = settings.endpoints(ref.domain)
+    _emit(on_event, "image", ref.familiar, "Pulling")
+    last_error: Optional[Exception] = None
+    for i, base in enumerate(endpoints):
+        mirror = i < len(endpoints) - 1
+        with RegistryClient(ref.domain, ref.path, settings=settings, credentials=_creds(auth),
+                            base_url=base) as client:
+            try:
+                info = _pull_from(svc, client, ref, want, bool(platform), on_event)
+            except RegistryError as e:
+                if not mirror:
+                    raise
+                last_error = e
+                continue
+        _emit(on_event, "image", ref.familiar, "Pulled")
+        return info
+    raise last_error or RegistryError(f"cannot pull {ref.familiar}")
+
+
+def list_tags(svc, name: str, auth: Optional[dict]) -> list[str]:
+    ref = reference.parse_repository(name)
+    with RegistryClient(ref.domain, ref.path, credentials=_creds(auth)) as client:
+        resp = client.request("GET", f"/v2/{ref.path}/tags/list", what=f"listing tags of {ref.familiar_name}")
+        return sorted(resp.json().get("tags") or [])
