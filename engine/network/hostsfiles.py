@@ -67,10 +67,13 @@ def host_resolv(path: str = "/etc/resolv.conf") -> tuple[list[str], list[str], l
     return servers, search, options
 
 
-def upstream_servers(dns) -> list[str]:
-    """Where names the embedded DNS does not know go: the container's dns or the host's."""
-    servers = list(dns) or host_resolv()[0]
-    usable = [s for s in servers if not _is_loopback(s) and ":" not in s]
+def upstream_servers(dns, *, from_host_ns: bool = True) -> list[str]:
+    """Where names the embedded DNS does not know go: the container's dns or the host's.
+
+    netd forwards from the host's network namespace, so a loopback resolver of the host
+    (e.g. systemd-resolved's 127.0.0.53) works there; inside a container it would not."""
+    servers = [s for s in (list(dns) or host_resolv()[0]) if ":" not in s]
+    usable = servers if from_host_ns else [s for s in servers if not _is_loopback(s)]
     return usable or list(FALLBACK_NAMESERVERS)
 
 
@@ -90,7 +93,7 @@ def resolv_text(*, embedded: bool, dns=(), dns_search=(), dns_opt=()) -> str:
         if any(o.startswith("ndots:") for o in dns_opt):
             options = list(dns_opt)
     else:
-        servers = upstream_servers(dns) if not dns else list(dns)
+        servers = list(dns) or upstream_servers((), from_host_ns=False)
         options = list(dns_opt) or host_opts
     lines = [f"nameserver {s}" for s in servers]
     if search and search != ["."]:

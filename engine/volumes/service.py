@@ -118,7 +118,8 @@ class VolumeService:
 
     # ------------------------------------------------------------------ for the runtime
     def prepare_mounts(self, container_id: str, mounts, rootfs_dir: str) -> list[tuple[str, str, Mount]]:
-        """Host paths for bind and volume mounts (tmpfs is the runtime's); creates missing named
+        """Host paths for bind and volume mounts, in order; tmpfs mounts come back as
+        (None, target, mount) for the runtime to mount itself. Creates missing named
         and anonymous volumes, copies image content into empty volumes, records the use.
         On error nothing made here is left behind."""
         out, created, recorded = [], [], []
@@ -139,7 +140,9 @@ class VolumeService:
                         mounting.copy_up(rootfs_dir, m.target, data)
                     source = mounting.subpath_source(data, m.subpath, name) if m.subpath else str(data)
                     out.append((source, m.target, replace(m, source=name)))
-                elif m.type not in ("tmpfs", "npipe", "cluster"):
+                elif m.type == "tmpfs":
+                    out.append((None, m.target, m))     # mounted by the runtime itself
+                else:
                     raise InvalidArgument(f"mount {m.target}: unknown mount type {m.type!r}")
         except BaseException:
             for name in recorded:

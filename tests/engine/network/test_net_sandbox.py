@@ -11,6 +11,7 @@ import pytest
 
 from engine.errors import NetworkError
 from engine.network import dnsmsg
+from engine.network.netns import run_in_netns
 from engine.types import EndpointSpec, IPAMPool, NetworkSpec, PortBinding
 from tests.fixtures.network import in_netns, make_info, spawn_in_netns, unique
 
@@ -18,14 +19,13 @@ pytestmark = pytest.mark.root
 
 
 def _dig(netns_path: str, name: str, qtype: int = dnsmsg.TYPE_A) -> tuple[int, list[str]]:
-    """Ask 127.0.0.11 inside the netns (python in the netns via nsenter), -> (rcode, addrs)."""
-    code = ("import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);"
-            "s.sendto(bytes.fromhex(sys.argv[1]),('127.0.0.11',53));"
-            "print(s.recv(4096).hex())")
-    out = subprocess.run(["nsenter", f"--net={netns_path}", "python3", "-c", code,
-                          dnsmsg.build_query(name, qtype).hex()],
-                         capture_output=True, text=True, timeout=15, check=True).stdout
-    return dnsmsg.parse_a_answers(bytes.fromhex(out.strip()))
+    """Ask 127.0.0.11 from inside the netns (a socket made after setns), -> (rcode, addrs)."""
+    def ask():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(dnsmsg.build_query(name, qtype), ("127.0.0.11", 53))
+            return s.recv(4096)
+    return dnsmsg.parse_a_answers(run_in_netns(netns_path, ask))
 
 
 def _leftovers(engine, cids, bridge=None):
@@ -144,13 +144,17 @@ def test_published_tcp_and_udp_ports(net_engine, tmp_path):
         for host in ("127.0.0.1", _host_ip()):
             body = urllib.request.urlopen(f"http://{host}:{tcp_port}/index.html", timeout=5).read()
             assert body == b"hello from the sandbox\n"
+        import select
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.sendto(b"ping-udp\n", ("127.0.0.1", udp_port))
-        time.sleep(0.5)
+            for _ in range(40):              # until the listener is up (datagrams before are lost)
+                s.sendto(b"ping-udp\n", ("127.0.0.1", udp_port))
+                if select.select([udp.stdout], [], [], 0.25)[0]:
+                    break
+        out = udp.stdout.readline()
     finally:
         httpd.kill()
         udp.kill()
-        out, _ = udp.communicate(timeout=5)
+        udp.communicate(timeout=5)
         httpd.wait(timeout=5)
     assert b"ping-udp" in out
     # the port is allocated: a second container and a host process are refused
@@ -260,3 +264,43 @@ def test_connect_disconnect_running_and_reconcile(net_engine):
     net_engine.networks.remove(two)
     net_engine.networks.teardown_sandbox(app.id)
     assert _leftovers(net_engine, [web.id, app.id]) == []
+
+
+def test_unknown_names_are_forwarded_to_upstream(net_engine):
+    """Names the embedded DNS does not know go to the container's dns servers (or the host's)."""
+    import random
+    import threading
+    upstream_ip = f"127.{random.randint(60, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind((upstream_ip, 53))
+    server.settimeout(10)
+    seen = []
+
+    def serve():
+        try:
+            data, addr = server.recvfrom(4096)
+        except OSError:
+            return
+        q = dnsmsg.parse_query(data)
+        seen.append(q.name)
+        server.sendto(dnsmsg.answer_a(q, ["203.0.113.7"]), addr)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    net = unique("f")
+    net_engine.networks.create(NetworkSpec(name=net))
+    inner_net = unique("fi")
+    net_engine.networks.create(NetworkSpec(name=inner_net, internal=True))
+    info = make_info(networks={net: EndpointSpec()}, dns=(upstream_ip,))
+    inner = make_info(networks={inner_net: EndpointSpec()}, dns=(upstream_ip,))
+    try:
+        sb = net_engine.networks.setup_sandbox(info)
+        si = net_engine.networks.setup_sandbox(inner)
+        assert f"ExtServers: [{upstream_ip}]" in sb.resolv_conf
+        assert _dig(sb.netns_path, "svc.example.test") == (0, ["203.0.113.7"])
+        assert seen == ["svc.example.test"]
+        assert _dig(si.netns_path, "other.example.test")[1] == []   # internal: not forwarded
+        assert seen == ["svc.example.test"]
+    finally:
+        server.close()
+        thread.join(timeout=5)

@@ -75,4 +75,6 @@ def test_hosts_and_resolv_text():
     assert "ExtServers: [9.9.9.9]" in resolv
     plain = hostsfiles.resolv_text(embedded=False, dns=("9.9.9.9", "1.1.1.1"))
     assert plain.startswith("nameserver 9.9.9.9\nnameserver 1.1.1.1\n")
-    assert hostsfiles.upstream_servers(("127.0.0.53",)) == list(hostsfiles.FALLBACK_NAMESERVERS)
+    assert hostsfiles.upstream_servers(("127.0.0.53",)) == ["127.0.0.53"]
+    assert hostsfiles.upstream_servers(("127.0.0.53",), from_host_ns=False) == \
+        list(hostsfiles.FALLBACK_NAMESERVERS)

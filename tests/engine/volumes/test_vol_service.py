@@ -65,7 +65,8 @@ def test_prepare_mounts_copy_up_in_use_and_release(engine, tmp_path):
               Mount("bind", "/src", str(host_dir), create_host_path=True),
               Mount("tmpfs", "/tmp"))
     out = engine.volumes.prepare_mounts(cid, mounts, str(rootfs))
-    assert [t for _, t, _ in out] == ["/link", "/var/lib/app", "/nocopy", "/src"]
+    assert [t for _, t, _ in out] == ["/link", "/var/lib/app", "/nocopy", "/src", "/tmp"]
+    assert out[4][0] is None                            # tmpfs: the runtime mounts it
     named, anon = out[0][0], out[1][0]
     assert open(os.path.join(named, "seed.txt")).read() == "seed"     # through the symlink
     st = os.stat(os.path.join(anon, "seed.txt"))
