@@ -96,7 +96,13 @@ class Executor:
             ("container", START): self._container_start, ("container", STOP): self._container_stop,
             ("container", REMOVE): self._container_remove, ("service", WAIT): self._wait,
         }[(op.kind, op.action)]
-        handler(op)
+        try:
+            handler(op)
+        except (ComposeError, EngineError) as e:
+            if str(e) != "canceled":
+                self.emit(Event(op.kind if op.kind != "service" else "container",
+                                op.name, "Error", str(e)))
+            raise
 
     # ------------------------------------------------------------------ networks / volumes
     def _network_create(self, op: Operation) -> None:
@@ -185,8 +191,7 @@ class Executor:
         try:
             self.engine.containers.start(self.container_id(op))
         except EngineError as e:
-            raise OperationFailed(f"Error response from daemon: failed to start container "
-                                  f"{op.name}: {e}") from e
+            raise OperationFailed(f"Error response from daemon: {e}") from e
         self.emit(Event("container", op.name, "Started"))
 
     def _container_stop(self, op: Operation) -> None:

@@ -23,6 +23,24 @@ def _env_pairs(values) -> dict:
     return out
 
 
+def _writer(stream):
+    """A callable the engine feeds bytes to (works with real fds and captured streams)."""
+    def write(data: bytes) -> None:
+        stream.buffer.write(data)
+        stream.flush()
+    return write
+
+
+def _has_input() -> bool:
+    """stdin is a pipe or file with data to forward (not a terminal, not /dev/null)."""
+    import stat
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
+
+
 def _service_container(engine, name: str, service: str, index: int):
     from compose import labels as L
     found = engine.containers.list(filters=L.project_filter(name, f"{L.SERVICE}={service}",
@@ -53,10 +71,11 @@ def register(root: typer.Typer, groups: dict) -> None:
         engine = pc.engine(ctx)
         c = _service_container(engine, name, service, index)
         use_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+        stdin_src = sys.stdin.buffer if interactive and not detach and (use_tty or _has_input()) else None
         spec = ExecSpec(cmd=tuple(command), env=_env_pairs(env), user=user or "", working_dir=workdir or "",
-                        tty=use_tty, stdin=interactive and not detach, privileged=privileged, detach=detach)
-        code = engine.containers.exec(c.id, spec, stdin=None if detach else sys.stdin.buffer,
-                                      stdout=sys.stdout.buffer, stderr=sys.stderr.buffer)
+                        tty=use_tty, stdin=stdin_src is not None, privileged=privileged, detach=detach)
+        code = engine.containers.exec(c.id, spec, stdin=stdin_src,
+                                      stdout=_writer(sys.stdout), stderr=_writer(sys.stderr))
         raise typer.Exit(code or 0)
 
     @root.command("run", help="Run a one-off command on a service",
@@ -133,17 +152,17 @@ def register(root: typer.Typer, groups: dict) -> None:
 def _run_container(engine, info, *, detach, rm, quiet, tty, interactive) -> int:
     """Start the one-off container and stream its output; returns its exit code."""
     from engine.errors import EngineError
-    attach = getattr(engine.containers, "run_attached", None)
+    attach = getattr(engine.containers, "attach", None)
     try:
         if detach:
             engine.containers.start(info.id)
             if not quiet:
                 sys.stdout.write(info.name + "\n")
             return 0
-        if attach is not None:
-            return attach(info.id, stdin=sys.stdin.buffer if interactive else None,
-                          stdout=sys.stdout.buffer, stderr=sys.stderr.buffer, tty=tty)
         engine.containers.start(info.id)
+        if attach is not None and interactive and tty:
+            return attach(info.id, stdin=sys.stdin.buffer, stdout=_writer(sys.stdout),
+                          stderr=_writer(sys.stderr))
         for stream, _ts, data in engine.containers.logs(info.id, follow=True):
             out = sys.stderr.buffer if stream == "stderr" else sys.stdout.buffer
             out.write(data)

@@ -143,7 +143,7 @@ class Follower:
                 return
             if info.state.running and not info.state.restarting:
                 time.sleep(self.poll)          # stream ended while running: re-follow
-                since, tail = _now(), None
+                since, tail = time.time(), None
                 continue
             if info.state.status in ("exited", "dead"):
                 self.printer.status(info.name, f"exited with code {info.state.exit_code}")
@@ -151,7 +151,7 @@ class Follower:
                 self.on_exit(info)
             if not self._wait_restart(cid, info.state.restart_count):
                 return
-            since, tail = _now(), None
+            since, tail = time.time(), None
 
     def _wait_restart(self, cid: str, count: int) -> bool:
         """Block until the container runs again (restart policy, `restart`) or we stop."""

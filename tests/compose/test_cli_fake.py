@@ -39,6 +39,8 @@ volumes:
 @pytest.fixture
 def cli(fake_engine, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(GlobalOptions, "engine", lambda self: fake_engine)
+    # only the project verbs: other command modules may be mid-work in the shared tree
+    monkeypatch.setattr("compose.cli.app.COMMAND_MODULES", ["compose.cli.project_cmd"])
     monkeypatch.setattr("compose.executor.POLL_INTERVAL", 0.02)
     monkeypatch.chdir(tmp_path)
     fake_engine.behave("db", health="healthy")

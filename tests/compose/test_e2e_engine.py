@@ -29,11 +29,24 @@ def _port() -> int:
 
 
 @pytest.fixture
+def engine_dirs(tmp_path_factory):
+    """A private engine root; the run dir is kept short (/run/pc-<hex>) because container
+    sockets live under it and AF_UNIX paths are limited to 107 bytes."""
+    import shutil
+    root = tmp_path_factory.mktemp("engine-root")
+    runroot = Path("/run") / f"pc-{uuid.uuid4().hex[:8]}"
+    runroot.mkdir(parents=True)
+    yield root, runroot
+    shutil.rmtree(runroot, ignore_errors=True)
+
+
+@pytest.fixture
 def proj(engine_dirs, engine, busybox_image, tmp_path, monkeypatch, capsys):
     """A project directory plus a `pc(*args)` runner bound to the private engine."""
     root, runroot = engine_dirs
     name = "e2e" + uuid.uuid4().hex[:8]
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("compose.cli.app.COMMAND_MODULES", ["compose.cli.project_cmd"])
     base = ["--root", str(root), "--runroot", str(runroot), "-p", name, "--progress", "plain"]
 
     def pc(*args, text: str | None = None):
