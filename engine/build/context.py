@@ -186,15 +186,14 @@ def tree_digest(tree: SourceTree, sources: list[Source], cache: StatCache,
     for src in sources:
         h.update(f"\0src {src.rel}\0".encode())
         for rel, path, st in tree.walk(src):
-            kind = stat.S_IFMT(st.st_mode)
-            line = [rel, kind, stat.S_IMODE(st.st_mode)]
-            if with_owner:
-                line += [st.st_uid, st.st_gid]
-            if stat.S_ISREG(st.st_mode):
-                line.append(cache.file_digest(path, st))
-            elif stat.S_ISLNK(st.st_mode):
-                line.append(os.readlink(path))
-            h.update(json.dumps(line).encode() + b"\n")
+            mode = st.st_mode
+            extra = ""
+            if stat.S_ISREG(mode):
+                extra = cache.file_digest(path, st)
+            elif stat.S_ISLNK(mode):
+                extra = os.readlink(path)
+            owner = f"{st.st_uid}:{st.st_gid}" if with_owner else ""
+            h.update(f"{rel!r}\0{mode:o}\0{owner}\0{extra!r}\n".encode())
     return "sha256:" + h.hexdigest()
 
 

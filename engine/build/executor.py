@@ -29,7 +29,7 @@ from .dockerignore import Matcher
 from .instructions import Dockerfile, flag, flag_values, onbuild_nodes, parse_dockerfile
 from .progress import Progress
 from .shellwords import expand
-from .state import DEFAULT_PATH, StageState, apply_metadata, chain_key
+from .state import DEFAULT_PATH, LazyLowers, StageState, apply_metadata, chain_key
 from .steps import copy_step, run_step, workdir_step
 
 FS_STEPS = ("run", "copy", "add", "workdir")
@@ -58,6 +58,7 @@ class BuildRun:
         self.used_args: set = set()
         self.thread_stage = threading.local()
         self.named_trees: dict = {}
+        self.digest_memo: dict = {}
 
     # --- inputs ------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -334,11 +335,14 @@ class BuildRun:
         raw.setdefault("config", {})
         raw.setdefault("history", [])
         key = f"build-{self.build_id}-{stage.index}"
-        rootfs = images.prepare_rootfs(info.id, key)
-        with self.lock:
-            self.rootfs_keys.append(key)
+
+        def load_lowers():
+            with self.lock:
+                self.rootfs_keys.append(key)
+            return self._lowers_of(images.prepare_rootfs(info.id, key))
+
         return StageState(name=stage.display, base_image_id=info.id,
-                          base_lowers=self._lowers_of(rootfs),
+                          base_lowers=LazyLowers(load_lowers),
                           base_digests=list(images.layer_digests(info.id)),
                           image=raw, key=info.id)
 
@@ -370,9 +374,12 @@ class BuildRun:
         cached = None if self.spec.no_cache else self.cache.get_image(key)
         info = None
         if cached and images.exists(cached):
-            for tag in self.spec.tags:
-                images.tag(cached, tag)
             info = images.inspect(cached)
+            missing = [t for t in self.spec.tags if _normalized(t) not in info.repo_tags]
+            for tag in missing:
+                images.tag(cached, tag)
+            if missing:
+                info = images.inspect(cached)
             vertex.log(f"writing image {cached} done (cached)")
         else:
             info = images.create_image(image, digests, tags=list(self.spec.tags))
@@ -387,6 +394,14 @@ class BuildRun:
 def _title(node) -> str:
     text = node.original
     return text if len(text) < 200 else text[:197] + "..."
+
+
+def _normalized(tag: str) -> str:
+    try:
+        from .. import reference
+        return reference.parse(tag).tagged_name
+    except Exception:               # noqa: BLE001 - an unparsable tag is simply re-tagged
+        return tag
 
 
 def _proxy_names():

@@ -8,27 +8,36 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
+import functools
 import os
 
 from ..errors import BuildError
 
 MNT_DETACH = 2
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
-                        ctypes.c_char_p]
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        from ctypes import util as ctypes_util
+        libc = ctypes.CDLL(ctypes_util.find_library("c"), use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                           ctypes.c_char_p]
+    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    return libc
 
 
 def _mount_overlay(data: str, target: str) -> None:
-    if _libc.mount(b"overlay", target.encode(), b"overlay", 0, data.encode()) != 0:
+    if _libc().mount(b"overlay", target.encode(), b"overlay", 0, data.encode()) != 0:
         err = ctypes.get_errno()
         raise BuildError(f"cannot mount the build step's filesystem: {os.strerror(err)}")
 
 
 def _umount(target: str) -> None:
-    if _libc.umount2(target.encode(), 0) != 0:
-        _libc.umount2(target.encode(), MNT_DETACH)
+    if _libc().umount2(target.encode(), 0) != 0:
+        _libc().umount2(target.encode(), MNT_DETACH)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import hashlib
 import json
 import posixpath
 import re
+import threading
 from dataclasses import dataclass, field
 
 from ..errors import BuildError
@@ -36,11 +37,27 @@ class LayerRec:
     dir: str            # overlay-format directory of this layer (a lowerdir)
 
 
+class LazyLowers:
+    """The base image's lowerdirs, prepared on first use (a fully cached build never mounts)."""
+
+    def __init__(self, loader=None, value: tuple = ()) -> None:
+        self.loader = loader
+        self.value = value
+        self.lock = threading.Lock()
+
+    def get(self) -> tuple:
+        with self.lock:
+            if self.loader is not None:
+                self.value = tuple(self.loader())
+                self.loader = None
+            return self.value
+
+
 @dataclass
 class StageState:
     name: str
     base_image_id: str | None = None            # None: scratch
-    base_lowers: tuple = ()                      # base image lowerdirs, top-most first
+    base_lowers: LazyLowers = field(default_factory=LazyLowers)  # base lowerdirs, top first
     base_digests: list = field(default_factory=list)
     layers: list = field(default_factory=list)   # [LayerRec], bottom first
     image: dict = field(default_factory=dict)    # the OCI image config document
@@ -63,7 +80,7 @@ class StageState:
         return st
 
     def lowerdirs(self) -> list[str]:
-        return [layer.dir for layer in reversed(self.layers)] + list(self.base_lowers)
+        return [layer.dir for layer in reversed(self.layers)] + list(self.base_lowers.get())
 
     def env_dict(self) -> dict:
         out = {}

@@ -256,8 +256,12 @@ class SourceResolver:
     def digest(self, patterns: list[str]) -> str:
         if self.dir_tree is None or not patterns:
             return json.dumps(patterns)             # the origin key stands for the content
-        sources = self.dir_tree.resolve(patterns, self.node.cmd.upper())
-        return tree_digest(self.dir_tree, sources, self.run.statcache)
+        memo_key = (id(self.dir_tree), tuple(patterns))
+        memo = self.run.digest_memo
+        if memo_key not in memo:
+            sources = self.dir_tree.resolve(patterns, self.node.cmd.upper())
+            memo[memo_key] = tree_digest(self.dir_tree, sources, self.run.statcache)
+        return memo[memo_key]
 
     @contextlib.contextmanager
     def tree(self, scratch):
