@@ -89,7 +89,7 @@ def download_blob(svc, client: RegistryClient, desc: mf.Descriptor, on_event: Si
                 if resp.status_code == 200 and writer.offset:
                     writer.truncate()
                 last = writer.offset
-                for chunk in resp.iter_bytes(1 << 20):
+                for chunk in resp.iter_raw():
                     writer.write(chunk)
                     if writer.offset - last >= PROGRESS_STEP:
                         last = writer.offset
