@@ -262,6 +262,8 @@ def image_pull(
         for tag in tags:
             target = str(ref.with_tag(tag)) if tag else str(ref)
             before = svc.exists(target) and svc.inspect(target).id
+            if not quiet:
+                _echo(f"{tag or ref.tag or ref.digest}: Pulling from {ref.path}")
             info = svc.pull(target, platform=platform, on_event=render)
             if quiet:
                 continue
@@ -287,7 +289,7 @@ def image_push(
     svc = _engine(ctx).images
     ref = reference.parse(name, default_tag=not all_tags)
     if not all_tags and ":" not in name.rpartition("/")[2] and not quiet:
-        _echo(f"Using default tag: latest")
+        _echo("Using default tag: latest")
     render = _renderer(ctx, quiet)
     try:
         targets = [str(ref)] if not all_tags else [
@@ -296,8 +298,7 @@ def image_push(
         for target in targets:
             digest = svc.push(target, on_event=render)
             if not quiet:
-                info = svc.inspect(target)
-                _echo(f"{reference.parse(target).tag}: digest: {digest} size: {info.size}")
+                _echo(f"{reference.parse(target).tag}: digest: {digest} size: {svc.content.size(digest)}")
     finally:
         render.close()
 

@@ -67,3 +67,21 @@ def test_save_load_history_prune(cli, busybox_layer, tmp_path):
     assert out.startswith("Deleted Images:") and "Total reclaimed space:" in out
     code, out, _ = cli("image", "ls", "--format", "{{.Repository}}")
     assert out.split() == ["bb"]
+
+
+def test_pull_push_cli(cli, busybox_layer, registry):
+    ref = f"{registry.host}/cli/bb"
+    cli("image", "import", str(busybox_layer), f"{ref}:7")
+    code, out, err = cli("--progress", "plain", "image", "push", f"{ref}:7")
+    assert code == 0, err
+    assert out.strip().startswith("7: digest: sha256:")
+    digest = out.split("digest: ")[1].split()[0]
+    assert cli("image", "rm", f"{ref}:7")[0] == 0
+    code, out, err = cli("--progress", "plain", "image", "pull", f"{ref}:7")
+    assert code == 0, err
+    assert out.splitlines() == ["7: Pulling from cli/bb", f"Digest: {digest}", f"Status: Downloaded newer image for {ref}:7", f"{ref}:7"]
+    assert "Pull complete" in err
+    code, out, _ = cli("image", "pull", "-q", f"{ref}:7")
+    assert out.strip() == f"{ref}:7"
+    code, out, err = cli("image", "pull", f"{ref}:missing")
+    assert code == 1 and "manifest for" in err and "not found" in err

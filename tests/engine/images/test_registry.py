@@ -91,3 +91,17 @@ def test_unknown_and_unreachable(engine, registry):
     with pytest.raises(NotFound, match="does not exist locally with the tag"):
         engine.images.push(f"{registry.host}/x/none:1")
     assert engine.images.list() == []
+
+
+def test_bearer_token_auth(engine, other_engine, busybox_image, token_registry, docker_config):
+    ref = _repo(token_registry) + ":1"
+    engine.images.tag("busybox", ref)
+    with pytest.raises(RegistryError, match="unauthorized"):
+        engine.images.push(ref)                     # anonymous tokens only grant pull
+    docker_config(token_registry.host, "tester", "s3cret")
+    engine.images.push(ref)
+    assert {"user": "tester", "scope": f"repository:{ref.split('/', 1)[1].rpartition(':')[0]}:pull,push"} \
+        in token_registry.token.requests
+    docker_config("elsewhere.example", "x", "y")   # no credentials for this registry: anonymous pull
+    assert other_engine.images.pull(ref).id == busybox_image.id
+    assert token_registry.token.requests[-1]["user"] is None
