@@ -42,7 +42,7 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
 
 
 def remove_bridge(rec: dict) -> None:
-    firewall.remove_network_rules(rec["id"])
+    firewall.remove_network_rules(rec["id"], rec)
     sysnet.delete_link(rec["bridge"])
 
 

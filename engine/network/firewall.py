@@ -37,18 +37,20 @@ def container_tag(cid: str) -> str:
 
 
 def ensure_base() -> None:
-    """Create our chains and the jumps into them (idempotent, once per process)."""
+    """Create our chains and the jumps into them (idempotent). The FORWARD jump is made last,
+    so finding it means everything is in place: one iptables call in the common case."""
     global _ready
-    if _ready and _jumps_present():
+    if _ready or _jumps_present():
+        _ready = True
         return
     for table, chain in (("filter", FWD), ("filter", ISO), ("nat", POST), ("nat", DNAT)):
         sysnet.ensure_chain(table, chain)
-    sysnet.ensure_jump("filter", "FORWARD", ["-j", FWD])
     sysnet.ensure_jump("filter", FWD, ["-j", ISO])
     sysnet.ensure_jump("nat", "POSTROUTING", ["-j", POST])
     local = ["-m", "addrtype", "--dst-type", "LOCAL", "-j", DNAT]
     sysnet.ensure_jump("nat", "PREROUTING", local)
     sysnet.ensure_jump("nat", "OUTPUT", local)
+    sysnet.ensure_jump("filter", "FORWARD", ["-j", FWD])
     _ready = True
 
 
@@ -60,7 +62,7 @@ def _c(tag: str) -> str:
     return f"-m comment --comment {tag}"
 
 
-def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> None:
+def network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> dict:
     tag = _c(network_tag(net_id))
     filt = [f"-A {ISO} -i {bridge} -o {bridge} {tag} -j RETURN",
             f"-A {ISO} -i {bridge} -o {BRIDGE_PREFIX}+ {tag} -j DROP",
@@ -75,16 +77,23 @@ def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> 
                  f"-A {FWD} -o {bridge} -m conntrack --ctstate DNAT {tag} -j ACCEPT"]
         nat += [f"-A {POST} -s {subnet} ! -o {bridge} {tag} -j MASQUERADE",
                 f"-A {POST} -s 127.0.0.0/8 -o {bridge} {tag} -j MASQUERADE"]
-    sysnet.restore({"filter": filt, "nat": nat})
+    return {"filter": filt, "nat": nat}
 
 
-def remove_network_rules(net_id: str) -> None:
+def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> None:
+    sysnet.restore(network_rules(net_id, bridge, subnet, internal))
+
+
+def remove_network_rules(net_id: str, rec: dict | None = None) -> None:
+    """Delete the network's rules: the exact ones we made (one call), else by tag."""
+    if rec and _delete_exact(network_rules(net_id, rec["bridge"], rec["subnet"], rec["internal"])):
+        return
     tag = network_tag(net_id)
     sysnet.delete_tagged("filter", [ISO, FWD], tag)
     sysnet.delete_tagged("nat", [POST], tag)
 
 
-def add_port_rules(cid: str, forwards: list[tuple[str, str, int, str, int]]) -> None:
+def port_rules(cid: str, forwards) -> dict:
     """forwards: [(proto, host_ip or "", host_port, container_ip, container_port)]."""
     tag = _c(container_tag(cid))
     lines = []
@@ -92,11 +101,23 @@ def add_port_rules(cid: str, forwards: list[tuple[str, str, int, str, int]]) -> 
         dest = f"-d {host_ip}/32 " if host_ip and host_ip != "0.0.0.0" else ""
         lines.append(f"-A {DNAT} {dest}-p {proto} -m {proto} --dport {host_port} {tag} "
                      f"-j DNAT --to-destination {cip}:{cport}")
-    sysnet.restore({"nat": lines})
+    return {"nat": lines}
 
 
-def remove_container_rules(cid: str) -> None:
+def add_port_rules(cid: str, forwards) -> None:
+    sysnet.restore(port_rules(cid, forwards))
+
+
+def remove_container_rules(cid: str, forwards=None) -> None:
+    if forwards and _delete_exact(port_rules(cid, forwards)):
+        return
     sysnet.delete_tagged("nat", [DNAT], container_tag(cid))
+
+
+def _delete_exact(rules: dict) -> bool:
+    """One iptables-restore deleting exactly these rules; False if any was missing."""
+    deletions = {table: ["-D" + line[2:] for line in lines] for table, lines in rules.items()}
+    return sysnet.restore(deletions, check=False)
 
 
 def enable_forwarding(bridge: str) -> None:

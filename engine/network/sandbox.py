@@ -11,7 +11,7 @@ import socket
 import time
 
 from ..errors import NetworkError, NotFound
-from ..layout import read_json, write_json
+from ..layout import read_json
 from ..types import EndpointSpec, PortBinding, Sandbox
 from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, store, sysnet
 from .netns import create_netns, delete_netns, is_netns, open_sockets_in_netns
@@ -130,13 +130,13 @@ def _publish(svc, state, bindings, records):
     holds, resolved = ports.bind_host_ports(
         wanted, lambda ip, port, proto: ports.holders(sandbox_dir, ip, port, proto))
     try:
+        first_ip = next(iter(state["endpoints"].values()))["ip"]
         state["ports"] = [vars(pb) for pb in resolved]
+        state["forwards"] = ports.forwards(resolved, first_ip)
         state["pending_ports"] = True
         _save(svc, state)
-        first_ip = next(iter(state["endpoints"].values()))["ip"]
-        with firewall.host_lock():
-            firewall.ensure_base()
-            firewall.add_port_rules(state["cid"], ports.forwards(resolved, first_ip))
+        firewall.ensure_base()
+        firewall.add_port_rules(state["cid"], state["forwards"])
     except BaseException:
         for s in holds:
             s.close()
@@ -232,7 +232,7 @@ def _find_state(svc, ref: str) -> dict | None:
 
 
 def _save(svc, state) -> None:
-    write_json(svc.layout.sandbox_file(state["cid"]), state)
+    store.write_runtime_json(svc.layout.sandbox_file(state["cid"]), state)
 
 
 # ---------------------------------------------------------------------- teardown & co
@@ -246,8 +246,7 @@ def teardown(svc, cid: str) -> None:
     if not state or state.get("netd"):
         netd_client.request(svc.layout.netd_socket, {"op": "release", "cid": cid}, start=False)
     if not state or state.get("pending_ports"):
-        with firewall.host_lock():
-            firewall.remove_container_rules(cid)
+        firewall.remove_container_rules(cid, state.get("forwards"))
     net_ids = list(state.get("endpoints", {})) if state else \
         [r["id"] for r in store.all_records(svc.layout)]
     for net_id in net_ids:
@@ -265,6 +264,10 @@ def _detach(svc, net_id: str, cid: str) -> None:
         eps = store.endpoints(svc.layout, net_id)
         if eps.pop(cid, None) is not None:
             store.write_endpoints(svc.layout, rec, eps)
+        if rec.get("default") and not eps:
+            # the default network's bridge lives only while containers use it (it comes back
+            # at the next start): no device or rule outlives the engine's last container
+            bridge.remove_bridge(rec)
 
 
 def hot_plug(svc, rec, cid: str, ep: EndpointSpec) -> None:

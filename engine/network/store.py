@@ -68,8 +68,18 @@ def endpoints(layout: Layout, net_id: str) -> dict:
 
 
 def write_endpoints(layout: Layout, rec: dict, eps: dict) -> None:
-    write_json(layout.network_dir(rec["id"]) / "endpoints.json",
-               {"network": rec["name"], "internal": rec["internal"], "endpoints": eps})
+    write_runtime_json(layout.network_dir(rec["id"]) / "endpoints.json",
+                       {"network": rec["name"], "internal": rec["internal"], "endpoints": eps})
+
+
+def write_runtime_json(path, obj) -> None:
+    """Atomic for readers (temp + rename) but not fsynced: live state that a reboot voids anyway
+    (stale endpoints are recognised by their vanished netns), so durability buys nothing."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w") as f:
+        f.write(json.dumps(obj, indent=1, sort_keys=True))
+    os.replace(tmp, path)
 
 
 def attached(layout: Layout, net_id: str) -> dict:

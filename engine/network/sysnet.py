@@ -74,7 +74,7 @@ def ensure_jump(table: str, parent: str, rule: list[str], position: int | None =
         iptables(["-I", parent, str(position)] + rule, table)
 
 
-def restore(rules: dict[str, list[str]]) -> None:
+def restore(rules: dict[str, list[str]], check: bool = True) -> bool:
     """Append rules in one atomic ``iptables-restore --noflush`` call.
 
     rules: table -> ["-A CHAIN ...", "-I CHAIN ..."] (chains must already exist).
@@ -83,8 +83,11 @@ def restore(rules: dict[str, list[str]]) -> None:
     for table, lines in rules.items():
         if lines:
             text += [f"*{table}"] + lines + ["COMMIT"]
-    if text:
-        run(["iptables-restore", "-w", "10", "--noflush"], input="\n".join(text) + "\n")
+    if not text:
+        return True
+    proc = run(["iptables-restore", "-w", "10", "--noflush"], input="\n".join(text) + "\n",
+               check=check)
+    return proc.returncode == 0
 
 
 def delete_tagged(table: str, chains: list[str], tag: str) -> int:

@@ -234,7 +234,8 @@ def test_network_modes_none_host_container_and_default_bridge(net_engine):
     for c in (joined, host, none, plain):
         net_engine.networks.teardown_sandbox(c.id)
     assert _leftovers(net_engine, [none.id, plain.id]) == []
-    assert net_engine.networks.inspect("bridge").containers == {}
+    default = net_engine.networks.inspect("bridge")
+    assert default.containers == {} and not os.path.exists(f"/sys/class/net/{default.bridge}")
 
 
 def test_connect_disconnect_running_and_reconcile(net_engine):

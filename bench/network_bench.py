@@ -1,0 +1,156 @@
+"""Network create and container attach: pycompose's engine vs Docker, in one run.
+
+    python bench/network_bench.py [--rounds 10] [--only pycompose]
+
+Scenarios (medians over ``--rounds``, tools alternating round by round):
+  network create+rm   NetworkService.create + remove      vs  docker network create / rm
+  attach (start)      setup_sandbox + teardown_sandbox of a container on a user network
+                      (netns, veth, IP, DNS registration)  vs  docker network connect/disconnect
+                                                               of a running container
+  hot connect         NetworkService.connect/disconnect of a running sandbox
+                                                           vs  docker network connect/disconnect
+pycompose runs as a library on a private engine root (no CLI start-up cost counted; the CLI adds
+one Python start). Docker is used only if ``docker info`` works ("docker not available"
+otherwise); its busybox image is imported from busybox-static. Prints ratios pycompose/docker.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def docker_ok() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def sh(*argv: str) -> str:
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+
+
+class PycomposeSide:
+    def __init__(self, tmp: Path) -> None:
+        from engine.api import Engine
+        from engine.types import EndpointSpec, NetworkSpec
+        self.eng = Engine(tmp / "root", Path("/run/pycompose-bench") / uuid.uuid4().hex[:8])
+        self.EndpointSpec, self.NetworkSpec = EndpointSpec, NetworkSpec
+        self.net = "bench" + uuid.uuid4().hex[:6]
+        self.eng.networks.create(NetworkSpec(name=self.net))
+        self.net2 = self.net + "b"
+        self.eng.networks.create(NetworkSpec(name=self.net2))
+        from tests.fixtures.network import make_info
+        self.runner = make_info("runner", networks={self.net: EndpointSpec()})
+        self.eng.networks.setup_sandbox(self.runner)
+        self.eng.layout.container_dir(self.runner.id).mkdir(parents=True, exist_ok=True)
+        self.make_info = make_info
+
+    def create_rm(self) -> None:
+        name = "bn" + uuid.uuid4().hex[:8]
+        self.eng.networks.create(self.NetworkSpec(name=name))
+        self.eng.networks.remove(name)
+
+    def attach(self) -> None:
+        info = self.make_info(networks={self.net: self.EndpointSpec(aliases=("svc",))})
+        self.eng.networks.setup_sandbox(info)
+        self.eng.networks.teardown_sandbox(info.id)
+
+    def hot_connect(self) -> None:
+        self.eng.networks.connect(self.net2, self.runner.id)
+        self.eng.networks.disconnect(self.net2, self.runner.id)
+
+    def close(self) -> None:
+        self.eng.networks.teardown_sandbox(self.runner.id)
+        for n in (self.net, self.net2):
+            self.eng.networks.remove(n)
+        shutil.rmtree(self.eng.layout.runroot, ignore_errors=True)
+
+
+class DockerSide:
+    IMAGE = "pycompose-bench-busybox:latest"
+
+    def __init__(self, tmp: Path) -> None:
+        from tests.fixtures.busybox import make_layer_tar
+        if subprocess.run(["docker", "image", "inspect", self.IMAGE], capture_output=True).returncode:
+            layer = make_layer_tar(tmp / "busybox.tar")
+            sh("docker", "import", "--change", 'CMD ["sh"]', str(layer), self.IMAGE)
+        self.net = "bench" + uuid.uuid4().hex[:6]
+        self.net2 = self.net + "b"
+        sh("docker", "network", "create", self.net)
+        sh("docker", "network", "create", self.net2)
+        self.runner = sh("docker", "run", "-d", "--network", self.net, self.IMAGE, "sleep", "3600")
+
+    def create_rm(self) -> None:
+        name = "bn" + uuid.uuid4().hex[:8]
+        sh("docker", "network", "create", name)
+        sh("docker", "network", "rm", name)
+
+    def attach(self) -> None:
+        sh("docker", "network", "connect", "--alias", "svc", self.net2, self.runner)
+        sh("docker", "network", "disconnect", self.net2, self.runner)
+
+    hot_connect = attach
+
+    def close(self) -> None:
+        subprocess.run(["docker", "rm", "-f", self.runner], capture_output=True)
+        subprocess.run(["docker", "network", "rm", self.net, self.net2], capture_output=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--only", choices=["pycompose", "docker"], default=None)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="netbench-"))
+    sides = {}
+    try:
+        if args.only != "docker":
+            sides["pycompose"] = PycomposeSide(tmp)
+        if args.only != "pycompose":
+            if docker_ok():
+                sides["docker"] = DockerSide(tmp)
+            else:
+                print("docker not available")
+        scenarios = ["create_rm", "attach", "hot_connect"]
+        times = {(s, k): [] for s in scenarios for k in sides}
+        for scenario in scenarios:
+            for side in sides.values():                    # warm-up (netd start, image cache)
+                getattr(side, scenario)()
+            for _ in range(args.rounds):
+                for key, side in sides.items():
+                    times[(scenario, key)].append(timed(getattr(side, scenario)))
+        print(f"{'scenario':<14}" + "".join(f"{k:>14}" for k in sides) +
+              ("       ratio" if len(sides) == 2 else ""))
+        for scenario in scenarios:
+            meds = {k: statistics.median(times[(scenario, k)]) for k in sides}
+            line = f"{scenario:<14}" + "".join(f"{meds[k] * 1000:>12.1f}ms" for k in sides)
+            if len(sides) == 2:
+                line += f"{meds['pycompose'] / meds['docker']:>11.2f}x"
+            print(line)
+    finally:
+        for side in sides.values():
+            side.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""With real containers (runtime by H4, images by H3): name resolution between two
+containers, and a named volume keeping data across container recreation."""
+from __future__ import annotations
+
+import pytest
+
+from engine.types import ContainerSpec, EndpointSpec, ExecSpec, Mount, NetworkSpec, PortBinding
+from tests.fixtures.network import unique
+
+pytestmark = pytest.mark.root
+
+
+def _exec(engine, cid, *cmd) -> tuple[int, str]:
+    chunks = []
+    code = engine.containers.exec(cid, ExecSpec(cmd=cmd), stdout=chunks.append,
+                                  stderr=chunks.append)
+    return code, b"".join(chunks).decode()
+
+
+def test_two_containers_resolve_each_other(net_engine, busybox_image):
+    net = unique("app")
+    net_engine.networks.create(NetworkSpec(name=net))
+    made = []
+    try:
+        for name, alias in ((unique("db"), "db"), (unique("web"), "web")):
+            info = net_engine.containers.create(ContainerSpec(
+                image="busybox:latest", name=name, command=("sleep", "60"), network_mode=net,
+                networks={net: EndpointSpec(aliases=(alias,))},
+                ports=(PortBinding(80),) if alias == "web" else ()))
+            made.append(info.id)
+            net_engine.containers.start(info.id)
+        db, web = (net_engine.containers.inspect(c) for c in made)
+        db_ip = db.networks[net]["IPAddress"]
+        code, out = _exec(net_engine, web.id, "nslookup", "db")
+        assert code == 0 and db_ip in out, out
+        code, out = _exec(net_engine, web.id, "ping", "-c1", "-W3", db.name)
+        assert code == 0, out
+        code, out = _exec(net_engine, web.id, "cat", "/etc/resolv.conf")
+        assert "nameserver 127.0.0.11" in out
+        assert web.ports and web.ports[0].host_port
+    finally:
+        for cid in made:
+            net_engine.containers.remove(cid, force=True)
+    assert net_engine.networks.inspect(net).containers == {}
+    net_engine.networks.remove(net)
+
+
+def test_named_volume_survives_recreation(net_engine, busybox_image):
+    vol = unique("data")
+    spec = ContainerSpec(image="busybox:latest", command=("sleep", "60"), network_mode="none",
+                         mounts=(Mount("volume", "/data", vol),))
+    first = net_engine.containers.create(spec)
+    net_engine.containers.start(first.id)
+    assert _exec(net_engine, first.id, "sh", "-c", "echo kept > /data/f")[0] == 0
+    net_engine.containers.remove(first.id, force=True, volumes=True)
+    assert net_engine.volumes.inspect(vol).name == vol          # named: survives rm -v
+    second = net_engine.containers.create(spec)
+    net_engine.containers.start(second.id)
+    try:
+        code, out = _exec(net_engine, second.id, "cat", "/data/f")
+        assert (code, out) == (0, "kept\n")
+        with pytest.raises(Exception, match="volume is in use"):
+            net_engine.volumes.remove(vol)
+    finally:
+        net_engine.containers.remove(second.id, force=True)
+    net_engine.volumes.remove(vol)
