@@ -242,8 +242,14 @@ def _plan_service(plan, project, observed, service, opts, policy, infra, state, 
         if not opts.no_start:
             starts.append(plan.add(Operation(f"start:{cname}", "container", cname, START, "created",
                                              service=name, after=(key, *waits))).key)
-    if not starts and waits:
-        plan.operations = [op for op in plan.operations if op.key not in waits]
+    if not starts and waits:                # nothing to start: these waits are not needed
+        for key in waits:
+            op = plan.get(key)
+            if op.data["dependents"] == [name]:
+                plan.operations.remove(op)
+            else:
+                op.data["dependents"].remove(name)
+                op.cause = f"{op.condition} for {', '.join(op.data['dependents'])}"
     state.creates[name] = creates
     state.starts[name] = starts
 
@@ -259,10 +265,16 @@ def _plan_waits(plan, project, service, opts, state, scope) -> list[str]:
         want = opts.scale.get(dep, project.services[dep].scale)
         if want == 0:
             continue
-        key = f"wait:{service.name}:{dep}"
-        plan.add(Operation(key, "service", dep, WAIT, f"{d.condition} for {service.name}", service=dep,
-                           after=tuple(state.starts[dep]), condition=d.condition,
-                           required=d.required, data={"dependent": service.name}))
+        key = f"wait:{dep}:{d.condition}"
+        existing = plan.get(key)
+        if existing is not None:            # one wait per dependency and condition
+            existing.data["dependents"].append(service.name)
+            existing.cause = f"{d.condition} for {', '.join(existing.data['dependents'])}"
+            existing.required = existing.required or d.required
+        else:
+            plan.add(Operation(key, "service", dep, WAIT, f"{d.condition} for {service.name}",
+                               service=dep, after=tuple(state.starts[dep]), condition=d.condition,
+                               required=d.required, data={"dependents": [service.name]}))
         keys.append(key)
     return keys
 

@@ -210,3 +210,51 @@ def test_down_without_project_uses_labels(eng):
     order = [op.name for op in plan.ordered() if op.action == "stop"]
     assert order == ["demo-worker-1", "demo-web-1", "demo-db-1"]
     assert "network   demo_default" in plan.render()
+
+
+def test_one_wait_per_dependency_condition(eng):
+    services = {
+        "db": BASE["db"],
+        "web": {"image": "busybox", "depends_on": {"db": {"condition": "service_healthy"}}},
+        "worker": {"image": "busybox", "depends_on": {"db": {"condition": "service_healthy"}}},
+    }
+    text = up_plan(eng, make_project("demo", services))
+    assert text.count("wait") == 1
+    assert "service   db                           wait       service_healthy for web, worker" in text
+
+
+def test_required_false_dependency_failure_is_a_warning(eng):
+    from compose.executor import Executor
+    eng.behave("db", health="unhealthy")
+    services = {"db": BASE["db"],
+                "web": {"image": "busybox",
+                        "depends_on": {"db": {"condition": "service_healthy", "required": False}}}}
+    proj = make_project("demo", services)
+    ex = Executor(eng, proj, poll_interval=0.01)
+    ex.run(plan_up(proj, observe(eng, proj), UpOptions()))
+    assert ex.warnings == ["dependency failed to start: container demo-db-1 is unhealthy"]
+    assert eng.containers.inspect("demo-web-1").state.running
+
+
+def test_parallel_limit_bounds_concurrency(eng):
+    import threading
+    import time as _time
+    from compose.executor import Executor
+    services = {f"s{i}": {"image": "busybox"} for i in range(6)}
+    proj = make_project("demo", services)
+    active, peak, lock = [0], [0], threading.Lock()
+    real_create = eng.containers.create
+
+    def slow_create(spec):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        _time.sleep(0.05)
+        try:
+            return real_create(spec)
+        finally:
+            with lock:
+                active[0] -= 1
+    eng.containers.create = slow_create
+    Executor(eng, proj, parallel=2).run(plan_up(proj, observe(eng, proj), UpOptions()))
+    assert peak[0] == 2
