@@ -76,10 +76,21 @@ class Netd:
                         threading.Thread(target=self._tcp_conn, args=(conn, reg), daemon=True).start()
                 except OSError:
                     continue
-            if not self.regs and time.monotonic() - self.last_change > IDLE_EXIT_SECONDS:
-                os.unlink(self.sock_path)           # unlink first: a newcomer spawns a fresh netd
-                self.listener.close()
+            if not os.path.exists(self.sock_path):     # run dir removed: the engine is gone
+                self._shutdown()
                 return
+            if not self.regs and time.monotonic() - self.last_change > IDLE_EXIT_SECONDS:
+                self._shutdown()
+                return
+
+    def _shutdown(self) -> None:
+        try:
+            os.unlink(self.sock_path)               # unlink first: a newcomer spawns a fresh netd
+        except FileNotFoundError:
+            pass
+        self.listener.close()
+        for cid in list(self.regs):
+            self._release(cid)
 
     def _control(self) -> None:
         conn, _ = self.listener.accept()

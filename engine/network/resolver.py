@@ -50,6 +50,8 @@ class Resolver:
                 if ip not in found:
                     found.append(ip)
         if len(found) > 1:
+            if len(self._rotation) > 4096:
+                self._rotation.clear()
             key = (tuple(netdirs), name)
             shift = self._rotation[key] % len(found)
             self._rotation[key] += 1
