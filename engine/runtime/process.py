@@ -105,6 +105,8 @@ def exec_process(proc: dict) -> None:
     if not argv:
         raise SetupError(125, "no command specified")
     path = lookup_path(argv[0], env)
+    if proc.get("pdeathsig"):
+        sc.prctl(sc.PR_SET_PDEATHSIG, signal.SIGKILL)
     try:
         os.execve(path, argv, dict(e.split("=", 1) if "=" in e else (e, "") for e in env))
     except OSError as e:
@@ -124,6 +126,17 @@ def fail(errw: int, code: int, message: str) -> None:
 
 
 # --------------------------------------------------------------------------- PID 1
+
+
+def _cloexec_all(keep: int) -> None:
+    """No host fd may leak into the container: mark every fd >= 3 close-on-exec."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            try:
+                os.set_inheritable(fd, False)
+            except OSError:
+                pass
 
 
 def set_rlimits(ulimits) -> None:
@@ -165,6 +178,7 @@ def container_main(plan: dict, errw: int) -> None:
         if plan.get("tty"):
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         rootfs.build(plan)
+        _cloexec_all(keep=errw)
         if plan.get("hostname"):
             sc.sethostname(plan["hostname"])
         if plan.get("domainname"):

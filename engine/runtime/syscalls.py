@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
-import platform
 import socket
 import struct
 
@@ -26,7 +25,7 @@ _libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_u
 _libc.sethostname.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
 _libc.setdomainname.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
 
-MACHINE = platform.machine()
+MACHINE = os.uname().machine
 _NR = {
     "x86_64": {"pivot_root": 155, "capset": 126, "capget": 125},
     "aarch64": {"pivot_root": 41, "capset": 91, "capget": 90},

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import platform
+import os
 import struct
 
 from .syscalls_table import AUDIT_ARCH, TABLES, X32_SYSCALL_BIT
@@ -74,7 +74,7 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
 
 def build_filter(caps: set[str] = frozenset(), machine: str | None = None) -> bytes:
     """The BPF program (bytes of sock_filter structs) for a container holding ``caps``."""
-    machine = machine or platform.machine()
+    machine = machine or os.uname().machine
     table = TABLES.get(machine)
     if table is None:
         raise OSError(errno.ENOSYS, f"no seccomp syscall table for architecture {machine}")

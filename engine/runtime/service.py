@@ -1,0 +1,364 @@
+"""ContainerService: the container half of the engine API (eng.containers).
+
+    create(spec, on_event=None) -> ContainerInfo      start(id)      stop(id, timeout=None)
+    kill(id, signal="KILL")   restart(id, timeout=None)   pause(id)   unpause(id)
+    remove(id, force=False, volumes=False)   wait(id, condition="not-running", timeout=None)
+    inspect(id_or_name) -> ContainerInfo   list(all=False, filters=None)   rename(id, new)
+    logs / exec / attach / top / stats / copy_to / copy_from / health / port: see ops.py
+
+Containers are found by full id, unique id prefix or name. Errors: NotFound, Conflict,
+InvalidArgument, RuntimeFailure (with ``exit_code`` 125/126/127 when the command could not
+be started).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal as signalmod
+import time
+from typing import Optional
+
+from engine.errors import Conflict, InvalidArgument, NotFound, RuntimeFailure
+from engine.events import Event
+from engine.locks import flock
+from engine.types import ContainerInfo, ContainerSpec
+
+from . import ops
+from .createspec import resolve_create
+from .shimstate import alive
+from .store import ContainerStore
+
+
+def parse_signal(sig) -> int:
+    if isinstance(sig, int):
+        return sig
+    text = str(sig).upper().strip()
+    if text.isdigit():
+        return int(text)
+    if not text.startswith("SIG"):
+        text = "SIG" + text
+    try:
+        return int(signalmod.Signals[text])
+    except KeyError:
+        raise InvalidArgument(f"invalid signal: {sig}") from None
+
+
+class ContainerService(ops.OpsMixin):
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.layout = engine.layout
+        self.store = ContainerStore(engine)
+
+    # ------------------------------------------------------------------ create
+    def create(self, spec: ContainerSpec, on_event=None, *, auto_remove: bool = False) -> ContainerInfo:
+        image = self.engine.images.inspect(spec.image)
+        cid = secrets.token_hex(32)
+        cfg = resolve_create(cid, spec, image)
+        cfg["auto_remove"] = auto_remove
+        with flock(self.layout.lock_file("container-names"), what="container names"):
+            name = self.store.check_name(spec.name) if spec.name else self.store.generate_name()
+            cfg["name"] = name
+            rootfs = self.engine.images.prepare_rootfs(image.id, cid)
+            from .plan import rootfs_dict
+            cfg["rootfs"] = rootfs_dict(rootfs)
+            self.store.save_config(cfg)
+        self.store.state_file(cid).update(status="created", restart_count=0)
+        if on_event:
+            on_event(Event("container", name, "Created"))
+        return self.store.info(cid)
+
+    # ------------------------------------------------------------------ lookup
+    def inspect(self, id_or_name: str) -> ContainerInfo:
+        return self.store.info(self.store.resolve(id_or_name))
+
+    def list(self, all: bool = False, filters: Optional[dict] = None) -> list[ContainerInfo]:
+        out = []
+        for cid in self.store.ids():
+            try:
+                info = self.store.info(cid)
+            except NotFound:
+                continue
+            if not all and not info.state.running and info.state.status != "restarting":
+                continue
+            if _matches(info, filters or {}):
+                out.append(info)
+        out.sort(key=lambda i: i.created, reverse=True)
+        return out
+
+    # ------------------------------------------------------------------ start / stop
+    def start(self, id: str, on_event=None) -> None:
+        cid = self.store.resolve(id)
+        with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
+            cfg = self.store.load_config(cid)
+            st = self.store.live_state(cid)
+            if st.get("status") in ("running", "paused", "restarting") and \
+                    alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
+                return
+            self._wait_shim_gone(st)
+            info = self.store.info(cid)
+            run_dir = self.layout.container_run_dir(cid)
+            shutil.rmtree(run_dir, ignore_errors=True)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            from .startup import launch_shim, prepare_run
+            prepare_run(self, cfg, info)
+            report = launch_shim(self.layout, cid)
+        if not report.get("ok"):
+            err = RuntimeFailure(_start_error(cid, report))
+            err.exit_code = int(report.get("code") or 125)
+            raise err
+        if on_event:
+            on_event(Event("container", cfg["name"], "Started"))
+
+    def run_attached(self, id: str, on_output, on_started=None) -> int:
+        """Start and run the container with this process as its shim (foreground ``run``):
+        no extra interpreter, output also goes to ``on_output(stream, bytes)``. Blocks until
+        the container has stopped for good; -> exit code. Raises like ``start``."""
+        from . import syscalls as sc
+        from .shim import Shim
+        from .startup import prepare_run
+        cid = self.store.resolve(id)
+        with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
+            cfg = self.store.load_config(cid)
+            info = self.store.info(cid)
+            if info.state.running:
+                raise Conflict(f"container {cid[:12]} is already running")
+            run_dir = self.layout.container_run_dir(cid)
+            shutil.rmtree(run_dir, ignore_errors=True)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            plan = prepare_run(self, cfg, info)
+        sc.prctl(sc.PR_SET_CHILD_SUBREAPER, 1)
+        shim = Shim(cid, str(self.layout.root), str(self.layout.runroot), plan, on_output)
+        result = {}
+
+        def started(error, pid1):
+            result["error"] = error
+            if on_started is not None and error is None:
+                on_started(pid1)
+        old = signalmod.getsignal(signalmod.SIGCHLD)
+        try:
+            shim.run(-1, started)
+        finally:
+            signalmod.set_wakeup_fd(-1)
+            signalmod.signal(signalmod.SIGCHLD, old)
+            if self.store.config_path(cid).exists():
+                self.store.state_file(cid).update(shim_pid=0, shim_start=0)
+        if result.get("error") is not None:
+            code, message = result["error"]
+            err = RuntimeFailure(_start_error(cid, {"error": message}))
+            err.exit_code = code
+            raise err
+        st = self.store.state_file(cid).read()
+        return int(st.get("exit_code", 0))
+
+    def _wait_shim_gone(self, st: dict, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+    def stop(self, id: str, timeout: Optional[float] = None, on_event=None) -> None:
+        cid = self.store.resolve(id)
+        cfg = self.store.load_config(cid)
+        st = self.store.live_state(cid)
+        if st.get("status") not in ("running", "paused", "restarting"):
+            return
+        self._request_stop(cid)
+        grace = cfg.get("stop_timeout", 10.0) if timeout is None else timeout
+        if st.get("running"):
+            sig = parse_signal(cfg.get("stop_signal") or "SIGTERM")
+            self._signal(cid, st, sig)
+            if not self._wait_dead(st, grace):
+                self._signal(cid, st, signalmod.SIGKILL)
+                self._wait_dead(st, 10.0)
+        self._settle(cid, st)
+        if on_event:
+            on_event(Event("container", cfg["name"], "Stopped"))
+
+    def kill(self, id: str, signal="KILL") -> None:
+        """Send ``signal`` to PID 1 (no waiting, like ``docker kill``)."""
+        cid = self.store.resolve(id)
+        st = self.store.live_state(cid)
+        if not st.get("running"):
+            raise Conflict(f"Cannot kill container: {id}: container {cid} is not running")
+        sig = parse_signal(signal)
+        self._request_stop(cid)
+        self._signal(cid, st, sig)
+
+    def restart(self, id: str, timeout: Optional[float] = None) -> None:
+        self.stop(id, timeout)
+        self.start(id)
+
+    def _request_stop(self, cid: str) -> None:
+        run_dir = self.layout.container_run_dir(cid)
+        if run_dir.is_dir():
+            (run_dir / "stop-requested").touch()
+
+    def _signal(self, cid: str, st: dict, sig: int) -> None:
+        pid = st.get("pid", 0)
+        if not alive(pid, st.get("pid_start", 0)):
+            return
+        if st.get("status") == "paused" and sig in (signalmod.SIGKILL, signalmod.SIGTERM):
+            try:
+                os.kill(pid, sig)
+            finally:
+                self._cgroup(st).thaw()
+            return
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _wait_dead(self, st: dict, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while alive(st.get("pid", 0), st.get("pid_start", 0)):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _settle(self, cid: str, st: dict, timeout: float = 10.0, shim_exit: bool = False) -> None:
+        """Wait until the shim recorded the exit (or, with ``shim_exit``, has exited);
+        reconcile if there is no shim."""
+        deadline = time.monotonic() + timeout
+        sf = self.store.state_file(cid)
+        while st.get("shim_pid") != os.getpid() and \
+                alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
+            if not shim_exit and sf.read().get("status") not in ("running", "paused",
+                                                                 "restarting"):
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
+        self.store.live_state(cid)
+
+    def _cgroup(self, st: dict):
+        from .cleanup import cgroup_from_plan
+        cg = cgroup_from_plan({"cgroup": st.get("cgroup")})
+        if cg is None:
+            raise Conflict("container has no cgroup (not running)")
+        return cg
+
+    # ------------------------------------------------------------------ pause
+    def pause(self, id: str) -> None:
+        cid = self.store.resolve(id)
+        st = self.store.live_state(cid)
+        if st.get("status") == "paused":
+            raise Conflict(f"Container {cid} is already paused")
+        if not st.get("running"):
+            raise Conflict(f"Container {cid} is not running")
+        self._cgroup(st).freeze()
+
+    def unpause(self, id: str) -> None:
+        cid = self.store.resolve(id)
+        st = self.store.live_state(cid)
+        if st.get("status") != "paused":
+            raise Conflict(f"Container {cid} is not paused")
+        self._cgroup(st).thaw()
+
+    # ------------------------------------------------------------------ remove / wait / rename
+    def remove(self, id: str, force: bool = False, volumes: bool = False) -> None:
+        cid = self.store.resolve(id)
+        st = self.store.live_state(cid)
+        if st.get("status") in ("running", "paused", "restarting"):
+            if not force:
+                raise Conflict(f"You cannot remove a running container {cid}. Stop the "
+                               f"container before attempting removal or force remove")
+            self._request_stop(cid)
+            self._signal(cid, st, signalmod.SIGKILL)
+            self._wait_dead(st, 10.0)
+        self._settle(cid, st, shim_exit=True)
+        with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
+            if not self.store.config_path(cid).exists():
+                return
+            from . import netfallback
+            from .cleanup import release_runtime
+            release_runtime(str(self.layout.root), str(self.layout.runroot), cid,
+                            {"cgroup": self.store.state_file(cid).read().get("cgroup")})
+            netfallback.release_mounts(self.engine, cid, volumes)
+            try:
+                self.engine.images.release_rootfs(cid)
+            except NotFound:
+                pass
+            shutil.rmtree(self.layout.container_dir(cid), ignore_errors=True)
+            for path in (self.layout.rootfs_mount(cid), self.layout.container_run_dir(cid)):
+                shutil.rmtree(path, ignore_errors=True)
+        try:
+            os.unlink(self.store.op_lock(cid))
+            os.unlink(self.layout.lock_file(f"container-{cid}"))
+        except OSError:
+            pass
+
+    def wait(self, id: str, condition: str = "not-running", timeout: Optional[float] = None) -> int:
+        cid = self.store.resolve(id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        seen_running = False
+        while True:
+            if not self.store.config_path(cid).exists():
+                if condition == "removed":
+                    return 0
+                raise NotFound(f"No such container: {id}")
+            st = self._recorded_state(cid)
+            status = st.get("status", "created")
+            busy = status in ("running", "paused", "restarting")
+            seen_running = seen_running or busy
+            done = not busy and (condition == "not-running" or
+                                 (condition == "next-exit" and seen_running))
+            if done and condition != "removed":
+                return int(st.get("exit_code", 0))
+            if deadline is not None and time.monotonic() > deadline:
+                raise RuntimeFailure(f"timed out waiting for container {id}")
+            time.sleep(0.02)
+
+    def _recorded_state(self, cid: str) -> dict:
+        """state.json as the shim wrote it while the shim lives (its exit record is final
+        only once output is drained), else the kernel-corrected state."""
+        st = self.store.state_file(cid).read()
+        if alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
+            return st
+        return self.store.live_state(cid)
+
+    def rename(self, id: str, new_name: str) -> None:
+        cid = self.store.resolve(id)
+        with flock(self.layout.lock_file("container-names"), what="container names"):
+            name = self.store.check_name(new_name, own_id=cid)
+            cfg = self.store.load_config(cid)
+            if cfg["name"] == name:
+                raise InvalidArgument(f"Renaming a container with the same name as its "
+                                      f"current name")
+            cfg["name"] = name
+            self.store.save_config(cfg)
+
+
+def _start_error(cid: str, report: dict) -> str:
+    msg = report.get("error") or "unknown error"
+    return (f"failed to start container {cid[:12]}: unable to start container process: "
+            f"{msg}")
+
+
+def _matches(info: ContainerInfo, filters: dict) -> bool:
+    for key, values in filters.items():
+        values = [values] if isinstance(values, str) else list(values)
+        if not values:
+            continue
+        if key == "label":
+            for want in values:
+                k, sep, v = want.partition("=")
+                if k not in info.labels or (sep and info.labels[k] != v):
+                    return False
+        elif key == "name":
+            if not any(v.lstrip("/") in info.name for v in values):
+                return False
+        elif key == "id":
+            if not any(info.id.startswith(v) for v in values):
+                return False
+        elif key == "status":
+            if info.state.status not in values:
+                return False
+        elif key == "ancestor":
+            if not any(v in (info.image, info.image_id) for v in values):
+                return False
+        else:
+            raise InvalidArgument(f"invalid filter {key!r}")
+    return True

@@ -1,0 +1,194 @@
+"""Starting a container: cgroup, sandbox, mounts, the run plan, and the shim.
+
+    prepare_run(svc, cfg, info) -> plan      cgroup created + limits applied, network sandbox,
+                                             resolved mounts, /etc files, plan.json written
+    launch_shim(layout, cid) -> dict         spawns the detached shim, waits for its report
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from engine.cgroups import driver as cgroup_driver
+from engine.errors import InvalidArgument, NotFound, RuntimeFailure
+from engine.layout import atomic_write, write_json
+
+from . import netfallback
+from .plan import mount_entries
+
+
+def _ns_path_of(svc, ref: str, kind: str) -> str:
+    """'container:<ref>' -> /proc/<its pid 1>/ns/<kind> (it must be running)."""
+    try:
+        cid = svc.store.resolve(ref)
+    except NotFound:
+        raise InvalidArgument(f"cannot join {kind} namespace of container {ref!r}: "
+                              f"no such container") from None
+    st = svc.store.live_state(cid)
+    if not st.get("running"):
+        raise InvalidArgument(f"cannot join {kind} namespace of a non running container: {ref}")
+    return f"/proc/{st['pid']}/ns/{kind}"
+
+
+def namespaces(svc, spec, sandbox, cg_version: int) -> dict:
+    ns = {"mnt": "new", "uts": "new", "ipc": "new", "pid": "new",
+          "cgroup": "new" if cg_version == 2 else "host"}
+    if sandbox.netns_path == "new":
+        ns["net"] = "new"
+    elif sandbox.netns_path:
+        ns["net"] = sandbox.netns_path
+    else:
+        ns["net"] = "host"
+    for kind, mode in (("ipc", spec.ipc_mode), ("pid", spec.pid_mode)):
+        if mode == "host":
+            ns[kind] = "host"
+        elif mode.startswith("container:"):
+            ns[kind] = _ns_path_of(svc, mode.split(":", 1)[1], kind)
+    return ns
+
+
+def _etc_files(svc, cid: str, cfg: dict, sandbox) -> dict:
+    cdir = svc.layout.container_dir(cid)
+    files = {"/etc/hostname": cfg["hostname"] + "\n", "/etc/hosts": sandbox.hosts,
+             "/etc/resolv.conf": sandbox.resolv_conf}
+    out = {}
+    for target, text in files.items():
+        path = cdir / os.path.basename(target)
+        atomic_write(path, text or "")
+        out[target] = str(path)
+    return out
+
+
+def _cgroup_info(cg) -> dict:
+    if cg.version == 2:
+        return {"version": 2, "root": cg.root, "rel": cg.rel}
+    return {"version": 1, "mounts": cg.mounts, "rel": cg.rel}
+
+
+def _volume_mounts(svc, cid: str, spec, rootfs: dict) -> list:
+    """Resolve mounts; volumes may need the image content, so mount the root briefly."""
+    if not spec.mounts:
+        return []
+    if not any(m.type == "volume" for m in spec.mounts):
+        return netfallback.prepare_mounts(svc.engine, cid, spec.mounts, "")
+    from . import syscalls as sc
+    target = str(svc.layout.rootfs_mount(cid)) + ".vol"
+    os.makedirs(target, exist_ok=True)
+    if rootfs["type"] == "overlay":
+        sc.mount("overlay", target, "overlay", sc.MS_RDONLY,
+                 f"lowerdir={':'.join(rootfs['lowerdirs'] + [rootfs['upperdir']])}")
+    else:
+        sc.mount(rootfs["source"], target, None, sc.MS_BIND)
+    try:
+        return netfallback.prepare_mounts(svc.engine, cid, spec.mounts, target)
+    finally:
+        sc.umount2(target, sc.MNT_DETACH)
+        os.rmdir(target)
+
+
+def prepare_run(svc, cfg: dict, info) -> dict:
+    """Create everything a run needs; on failure undo it. Returns the plan (written too)."""
+    cid, spec = cfg["id"], info.spec
+    drv = cgroup_driver()
+    cg = drv.cgroup(cid)
+    cg.create()
+    sandbox = None
+    try:
+        cg.apply(_limits(cfg))
+        sandbox = netfallback.setup(svc.engine, info)
+        resolved = _volume_mounts(svc, cid, spec, cfg["rootfs"])
+        plan = _plan(svc, cfg, info, cg, sandbox, resolved)
+        write_json(svc.layout.container_run_dir(cid) / "plan.json", plan)
+        from .serial import to_dict
+        svc.store.state_file(cid).update(
+            cgroup=_cgroup_info(cg), ports=[to_dict(p) for p in sandbox.ports],
+            networks=dict(sandbox.endpoints),
+            mounts=[to_dict(m) for _s, _t, m in resolved])
+        return plan
+    except BaseException:
+        if sandbox is not None:
+            try:
+                netfallback.teardown(svc.engine, cid)
+            except Exception:  # noqa: BLE001
+                pass
+        cg.remove()
+        raise
+
+
+def _limits(cfg: dict) -> dict:
+    limits = dict(cfg["limits"])
+    limits["devices"] = [tuple(r) for r in limits.get("devices", ())]
+    return limits
+
+
+def _plan(svc, cfg, info, cg, sandbox, resolved) -> dict:
+    spec, cid = info.spec, cfg["id"]
+    rootfs_target = str(svc.layout.rootfs_mount(cid))
+    runtime = {
+        "rootfs": cfg["rootfs"], "root_target": rootfs_target,
+        "namespaces": namespaces(svc, spec, sandbox, cg.version),
+        "hostname": cfg["hostname"], "domainname": spec.domainname,
+        "workdir": cfg["process"]["workdir"], "mounts": mount_entries(resolved, spec.tmpfs),
+        "etc_files": _etc_files(svc, cid, cfg, sandbox), "sysctls": cfg["sysctls"],
+        "ulimits": cfg["ulimits"], "oom_score_adj": spec.resources.oom_score_adj,
+        "shm_size": spec.resources.shm_size, "tty": spec.tty, "init": spec.init,
+        "privileged": spec.privileged, "read_only": spec.read_only,
+        "devices": [[d.host_path, d.container_path or d.host_path, d.permissions]
+                    for d in spec.devices],
+        "cgroup_procs": cg.procs_files(), "cgroup_mount": cg.mount_view(),
+        "cgroup": _cgroup_info(cg), "process": cfg["process"],
+    }
+    if cg.version == 2:
+        oom_file = os.path.join(cg.dir, "memory.events")
+        freezer = os.path.join(cg.dir, "cgroup.freeze")
+    else:
+        oom_file = os.path.join(cg.path("memory"), "memory.oom_control") \
+            if "memory" in cg.mounts else ""
+        freezer = os.path.join(cg.path("freezer"), "freezer.state") \
+            if "freezer" in cg.mounts else ""
+    shim = {"restart": cfg["restart"], "healthcheck": cfg["healthcheck"], "log": cfg["log"],
+            "stdin_open": spec.stdin_open, "auto_remove": cfg.get("auto_remove", False),
+            "oom_file": oom_file, "freezer_file": freezer}
+    return {"runtime": runtime, "shim": shim}
+
+
+def _package_parent() -> str:
+    import engine
+    return os.path.dirname(os.path.dirname(os.path.abspath(engine.__file__)))
+
+
+def launch_shim(layout, cid: str) -> dict:
+    """Start the shim for ``cid`` (plan.json written) and return its report."""
+    r, w = os.pipe()
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+           "PYTHONPATH": _package_parent(), "PYTHONDONTWRITEBYTECODE": "1"}
+    for key in ("PYCOMPOSE_CGROUP_PARENT", "PYCOMPOSE_ROOT", "PYCOMPOSE_RUNROOT"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    argv = [sys.executable, "-S", "-m", "engine.runtime.shim", cid, str(layout.root),
+            str(layout.runroot), str(w)]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.set_inheritable(w, True)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.chdir("/")
+            os.execve(sys.executable, argv, env)
+        finally:
+            os._exit(127)
+    os.close(w)
+    os.waitpid(pid, 0)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise RuntimeFailure(f"container {cid[:12]}: the shim did not start") from None
