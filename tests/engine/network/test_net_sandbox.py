@@ -305,3 +305,26 @@ def test_unknown_names_are_forwarded_to_upstream(net_engine):
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+def test_dns_comes_back_after_netd_is_killed(net_engine):
+    """kill -9 of the helper: the next sandbox setup starts a new one that serves every live
+    sandbox again (and holds their ports)."""
+    import signal
+    net = unique("k")
+    net_engine.networks.create(NetworkSpec(name=net))
+    a = make_info(networks={net: EndpointSpec()}, ports=(PortBinding(80),))
+    sa = net_engine.networks.setup_sandbox(a)
+    from engine.network import netd_client
+    pid = netd_client.request(net_engine.layout.netd_socket, {"op": "ping"})["pid"]
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        if not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+            break
+        time.sleep(0.02)
+    b = make_info(networks={net: EndpointSpec()})
+    sb = net_engine.networks.setup_sandbox(b)
+    assert _dig(sb.netns_path, a.name)[1] == [sa.endpoints[net]["IPAddress"]]
+    assert _dig(sa.netns_path, b.name)[1] == [sb.endpoints[net]["IPAddress"]]
+    with socket.socket() as s, pytest.raises(OSError):
+        s.bind(("0.0.0.0", sa.ports[0].host_port))          # held again
