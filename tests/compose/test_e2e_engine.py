@@ -196,3 +196,46 @@ def test_kill9_mid_up_then_converge_and_down(proj):
     assert len(running) == 6
     assert proj("down")[0] == 0
     assert proj.engine.containers.list(all=True) == []
+
+
+SECRETS = """
+services:
+  app:
+    image: busybox
+    command: ["sleep", "300"]
+    stop_grace_period: 1s
+    secrets:
+      - source: token
+        mode: 0400
+        uid: "1000"
+      - from_file
+    configs:
+      - source: settings
+        target: /etc/app/settings.conf
+secrets:
+  token:
+    environment: E2E_TOKEN
+  from_file:
+    file: ./secret.txt
+configs:
+  settings:
+    content: "debug=true"
+"""
+
+
+def test_secrets_configs_stop_start(proj, monkeypatch):
+    monkeypatch.setenv("E2E_TOKEN", "s3cr3t")
+    (proj.dir / "secret.txt").write_text("from a file\n")
+    code, out, err = proj("up", "-d", text=SECRETS)
+    assert code == 0, err
+    code, out, err = proj("exec", "-T", "app", "sh", "-c",
+                          "cat /run/secrets/token; echo; stat -c '%a %u' /run/secrets/token; "
+                          "cat /run/secrets/from_file /etc/app/settings.conf; echo; "
+                          "stat -c '%a' /etc/app/settings.conf")
+    assert code == 0, err
+    assert out.splitlines() == ["s3cr3t", "400 1000", "from a file", "debug=true", "444"]
+    code, out, err = proj("stop", "-t", "1")
+    assert code == 0 and "Stopped" in err
+    assert proj("ps", "-q")[1] == ""
+    assert proj("start")[0] == 0
+    assert len(proj("ps", "-q")[1].split()) == 1
