@@ -81,6 +81,19 @@ def _lookup_id(root: str, db: str, name: str, what: str, spec: str) -> int:
                      f"no such {what} {name!r} in /etc/{db} of the image (--chown={spec})")
 
 
+def lookup_user(root: str, spec: str) -> tuple[int, int]:
+    """USER ``user[:group]`` -> (uid, gid); without a group, the user's primary group."""
+    user, _, group = spec.partition(":")
+    uid = _lookup_id(root, "passwd", user, "user", spec)
+    if group:
+        return uid, _lookup_id(root, "group", group, "group", spec)
+    for fields in _read_db(root, "passwd"):
+        if len(fields) > 3 and fields[3].isdigit() and \
+                (fields[0] == user or (fields[2].isdigit() and int(fields[2]) == uid)):
+            return uid, int(fields[3])
+    return uid, 0
+
+
 def parse_chmod(text: str) -> int:
     try:
         mode = int(text, 8)
@@ -98,6 +111,7 @@ class CopyOptions:
     chmod: int | None = None
     parents: bool = False             # COPY --parents: keep the source path below the root
     mtime: float | None = None        # force an mtime (heredocs)
+    exclude: object = None            # COPY --exclude: a dockerignore Matcher on source paths
 
 
 def _makedirs(root: str, cpath: str, opts: CopyOptions) -> str:
@@ -154,6 +168,9 @@ def _copy_entry(src: str, st: os.stat_result, host_dst: str, opts: CopyOptions) 
 def copy_sources(tree, sources, root: str, dest: str, opts: CopyOptions, dest_is_dir: bool) -> None:
     """Copy ``sources`` (from SourceTree ``tree``) to container path ``dest`` below ``root``."""
     for src in sources:
+        if opts.exclude is not None and not src.is_dir and (
+                opts.exclude.matches(src.rel) or opts.exclude.matches(posixpath.basename(src.rel))):
+            continue
         if src.is_dir:
             target = dest
             if opts.parents and src.rel != ".":
@@ -177,7 +194,7 @@ def _copy_dir(tree, src, root: str, target: str, opts: CopyOptions) -> None:
     dirs = []
     for rel, path, st in tree.walk(src):
         host = resolve_in_root(root, posixpath.join(target, rel), follow_last=False) if rel else top
-        if rel == "":
+        if rel == "" or (opts.exclude is not None and opts.exclude.matches(rel)):
             continue
         if not os.path.isdir(os.path.dirname(host)):    # parent excluded, child re-included
             _makedirs(root, posixpath.dirname(posixpath.join(target, rel)), opts)
@@ -203,9 +220,10 @@ def write_file(root: str, cpath: str, content: bytes, opts: CopyOptions, mode: i
     os.chmod(host, opts.chmod if opts.chmod is not None else mode)
 
 
-def mkdir_p(root: str, cpath: str) -> None:
-    """WORKDIR: create the directory (root-owned, 0755) when missing."""
-    _makedirs(root, cpath, CopyOptions())
+def mkdir_p(root: str, cpath: str, user: str = "") -> None:
+    """WORKDIR: create the directory (0755, owned by the current USER) when missing."""
+    owner = lookup_user(root, user) if user else None
+    _makedirs(root, cpath, CopyOptions(owner=owner))
 
 
 # --------------------------------------------------------------------------- archives
@@ -227,7 +245,24 @@ def archive_kind(path: str) -> str | None:
     return None
 
 
-def _open_decompressed(path: str, kind: str):
+def is_archive(path: str) -> bool:
+    """True when ``path`` is a tar archive, maybe compressed (Docker's ADD rule)."""
+    kind = archive_kind(path)
+    if kind is None:
+        return False
+    import tarfile
+    try:
+        with _open_decompressed(path, kind, for_probe=True) as stream:
+            with tarfile.open(fileobj=stream, mode="r|") as tf:
+                return tf.next() is not None
+    except Exception:                     # noqa: BLE001 - any decode failure: not an archive
+        return False
+
+
+def _open_decompressed(path: str, kind: str, for_probe: bool = False):
+    if kind == "gz" and for_probe:
+        import gzip
+        return gzip.open(path, "rb")
     if kind == "bz2":
         return bz2.open(path, "rb")
     if kind == "xz":

@@ -17,7 +17,7 @@ import stat
 from ..errors import BuildError, EngineError
 from ..types import Mount, RootfsMount
 from .context import SourceTree, tree_digest
-from .fsops import (CopyOptions, archive_kind, copy_sources, extract_archive, lookup_owner,
+from .fsops import (CopyOptions, is_archive, copy_sources, extract_archive, lookup_owner,
                     mkdir_p, parse_chmod, resolve_in_root, write_file)
 from .instructions import flag, flag_values
 from .mounting import overlay_mounted
@@ -61,11 +61,12 @@ def _add_history(st: StageState, created_by: str, rec: dict) -> None:
 
 def workdir_step(run, st: StageState, vertex, created_by: str) -> None:
     path = st.workdir()
-    key = chain_key(st.key, created_by)
+    user = st.config.get("User") or ""
+    key = chain_key(st.key, json.dumps([created_by, user]))
 
     def action(lowers, upper, work, scratch):
         with overlay_mounted(lowers, str(upper), str(work), str(scratch / "merged")) as root:
-            mkdir_p(root, path)
+            mkdir_p(root, path, user)
 
     rec = fs_step(run, st, key, vertex, action)
     _add_history(st, created_by, rec)
@@ -115,6 +116,7 @@ def run_step(run, st: StageState, node, vertex) -> None:
 
     def action(lowers, upper, work, scratch):
         from ..runtime.oneshot import run_in_rootfs
+        stubs = [p for m in mounts for p in _missing_paths(lowers, m.target)]
         rootfs = RootfsMount(type="overlay", lowerdirs=tuple(lowers), upperdir=str(upper),
                              workdir=str(work))
         with contextlib.ExitStack() as stack:
@@ -127,6 +129,7 @@ def run_step(run, st: StageState, node, vertex) -> None:
                                      extra_hosts=tuple(run.spec.extra_hosts))
             except EngineError as e:
                 raise BuildError(f"Dockerfile:{node.line}: RUN could not start: {e}") from None
+        _remove_mount_stubs(upper, stubs)
         vertex.flush()
         if code != 0:
             shown = " ".join(argv)
@@ -135,6 +138,42 @@ def run_step(run, st: StageState, node, vertex) -> None:
 
     rec = fs_step(run, st, key, vertex, action)
     _add_history(st, created_by, rec)
+
+
+def _exists_in_lowers(lowers, cpath: str) -> bool:
+    for lower in lowers:
+        host = os.path.join(lower, cpath.lstrip("/"))
+        if os.path.lexists(host):
+            st = os.lstat(host)
+            return not (stat.S_ISCHR(st.st_mode) and st.st_rdev == 0)
+    return False
+
+
+def _missing_paths(lowers, target: str) -> list[str]:
+    """The components of a mount target that the runtime will create (deepest first)."""
+    missing = []
+    path = posixpath.normpath(target)
+    while path not in ("/", ""):
+        if _exists_in_lowers(lowers, path):
+            break
+        missing.append(path)
+        path = posixpath.dirname(path)
+    return missing
+
+
+def _remove_mount_stubs(upper, stubs: list[str]) -> None:
+    """Drop the empty files/dirs the runtime made as mount points (not part of the layer)."""
+    for cpath in stubs:
+        host = os.path.join(str(upper), cpath.lstrip("/"))
+        try:
+            st = os.lstat(host)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if not os.listdir(host):
+                os.rmdir(host)
+        elif stat.S_ISREG(st.st_mode) and st.st_size == 0:
+            os.unlink(host)
 
 
 # --------------------------------------------------------------------------- COPY / ADD
@@ -214,13 +253,17 @@ def _copy_options(node, st: StageState, env: dict, escape: str) -> _Opts:
     opts = CopyOptions(keep_owner=bool(flag(node, "from")),
                        chmod=parse_chmod(expand(chmod, env, escape)) if chmod else None,
                        parents=flag(node, "parents", "false") in ("true", "1"))
+    excludes = [expand(v, env, escape) for v in flag_values(node, "exclude") if v]
+    if excludes:
+        from .dockerignore import Matcher, read_patterns
+        opts.exclude = Matcher(read_patterns("\n".join(excludes)))
     return _Opts(opts, expand(chown, env, escape) if chown else "")
 
 
 def _copy_into(run, tree, sources, root, dest, opts, into_dir, is_add, scratch) -> None:
     local = []
     for src in sources:
-        if is_add and not src.is_dir and archive_kind(src.path):
+        if is_add and not src.is_dir and is_archive(src.path):
             extract_archive(src.path, root, dest, src.rel)
         else:
             local.append(src)
