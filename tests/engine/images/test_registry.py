@@ -105,3 +105,19 @@ def test_bearer_token_auth(engine, other_engine, busybox_image, token_registry, 
     docker_config("elsewhere.example", "x", "y")   # no credentials for this registry: anonymous pull
     assert other_engine.images.pull(ref).id == busybox_image.id
     assert token_registry.token.requests[-1]["user"] is None
+
+
+def test_mirror_for_docker_hub_names(engine, other_engine, busybox_image, registry, tmp_path, monkeypatch):
+    """docker.io names go to the configured mirror first (Docker Hub itself is unreachable here)."""
+    name = f"mirrored{uuid.uuid4().hex[:6]}"
+    engine.images.tag("busybox", f"{registry.host}/library/{name}:1")
+    engine.images.push(f"{registry.host}/library/{name}:1")
+    settings = tmp_path / "daemon.json"
+    settings.write_text('{"registry-mirrors": ["http://%s"], "insecure-registries": ["10.0.0.0/8"]}' % registry.host)
+    monkeypatch.setenv("PYCOMPOSE_DAEMON_CONFIG", str(settings))
+    info = other_engine.images.pull(f"{name}:1")
+    assert info.id == busybox_image.id and info.repo_tags == (f"docker.io/library/{name}:1",)
+    from engine.registry.config import RegistrySettings
+    s = RegistrySettings.load()
+    assert s.is_insecure("10.1.2.3:5000") and s.is_insecure("localhost:5000") and not s.is_insecure("ghcr.io")
+    assert s.endpoints("ghcr.io") == ["https://ghcr.io"]
