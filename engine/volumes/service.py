@@ -123,6 +123,7 @@ class VolumeService:
         and anonymous volumes, copies image content into empty volumes, records the use.
         On error nothing made here is left behind."""
         out, created, recorded = [], [], []
+        mounts = tuple(mounts) + self._volumes_from(container_id, mounts)
         try:
             for m in mounts:
                 if m.type == "bind":
@@ -171,6 +172,29 @@ class VolumeService:
                 except Conflict:
                     pass
         return removed
+
+    def _volumes_from(self, container_id: str, own) -> tuple:
+        """Mounts inherited through the container's ``volumes_from`` ("<container>[:ro|:rw]"):
+        the other container's bind and volume mounts, at the same targets, unless the container
+        mounts something there itself."""
+        try:
+            refs = self.engine.containers.inspect(container_id).spec.volumes_from
+        except Exception:                  # noqa: BLE001 - no runtime / no such container: none
+            return ()
+        taken = {m.target for m in own}
+        extra = []
+        for ref in refs:
+            name, _, mode = ref.partition(":")
+            if name.startswith("container:"):
+                name, _, mode = ref[len("container:"):].partition(":")
+            other = self.engine.containers.inspect(name)
+            for m in other.mounts or other.spec.mounts:
+                if m.type not in ("bind", "volume") or m.target in taken or not m.source:
+                    continue
+                read_only = m.read_only if mode not in ("ro", "rw") else mode == "ro"
+                extra.append(replace(m, read_only=read_only, nocopy=True))
+                taken.add(m.target)
+        return tuple(extra)
 
     # ------------------------------------------------------------------ helpers
     def _volume_for(self, m: Mount) -> tuple[dict, bool]:

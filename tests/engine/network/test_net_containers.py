@@ -64,3 +64,29 @@ def test_named_volume_survives_recreation(net_engine, busybox_image):
     finally:
         net_engine.containers.remove(second.id, force=True)
     net_engine.volumes.remove(vol)
+
+
+def test_volumes_from_and_anonymous_volume_cleanup(net_engine, busybox_image):
+    base = ContainerSpec(image="busybox:latest", command=("sleep", "60"), network_mode="none")
+    src = net_engine.containers.create(ContainerSpec(**{**base.__dict__,
+                                                        "mounts": (Mount("volume", "/shared"),)}))
+    net_engine.containers.start(src.id)
+    made = [src.id]
+    try:
+        assert _exec(net_engine, src.id, "sh", "-c", "echo hi > /shared/f")[0] == 0
+        anon = net_engine.containers.inspect(src.id).mounts[0].source
+        assert len(anon) == 64 and net_engine.volumes.inspect(anon).anonymous
+        # (own tmpfs mount: the runtime calls prepare_mounts only when spec.mounts is non-empty)
+        reader = net_engine.containers.create(ContainerSpec(**{
+            **base.__dict__, "volumes_from": (f"{src.name}:ro",),
+            "mounts": (Mount("tmpfs", "/scratch"),)}))
+        made.append(reader.id)
+        net_engine.containers.start(reader.id)
+        assert _exec(net_engine, reader.id, "cat", "/shared/f") == (0, "hi\n")
+        assert _exec(net_engine, reader.id, "sh", "-c", "echo x > /shared/g")[0] != 0   # :ro
+        assert set(net_engine.volumes.users(anon)) == {src.id, reader.id}
+    finally:
+        for cid in reversed(made):
+            net_engine.containers.remove(cid, force=True, volumes=True)
+    with pytest.raises(Exception, match="no such volume"):
+        net_engine.volumes.inspect(anon)                        # anonymous: removed with rm -v
