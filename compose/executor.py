@@ -101,7 +101,7 @@ class Executor:
         except (ComposeError, EngineError) as e:
             if str(e) != "canceled":
                 self.emit(Event(op.kind if op.kind != "service" else "container",
-                                op.name, "Error", str(e)))
+                                op.name, "Error", str(e).removeprefix("Error response from daemon: ")))
             raise
 
     # ------------------------------------------------------------------ networks / volumes

@@ -239,3 +239,35 @@ def test_secrets_configs_stop_start(proj, monkeypatch):
     assert proj("ps", "-q")[1] == ""
     assert proj("start")[0] == 0
     assert len(proj("ps", "-q")[1].split()) == 1
+
+
+RESTARTING = """
+services:
+  flaky:
+    image: busybox
+    command: ["sh", "-c", "echo run; sleep 0.5; exit 1"]
+    restart: always
+  steady:
+    image: busybox
+    command: ["sh", "-c", "echo steady; exec sleep 300"]
+    stop_grace_period: 1s
+"""
+
+
+def test_attached_up_refollows_restarts_and_ctrl_c_stops_gracefully(proj):
+    (proj.dir / "compose.yaml").write_text(RESTARTING)
+    p = proj.sub("up", "--no-color")
+    lines = []
+    deadline = time.time() + 60
+    while time.time() < deadline and sum("flaky-1   | run" in line for line in lines) < 2:
+        line = p.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    assert sum("flaky-1   | run" in line for line in lines) >= 2, lines   # re-followed after restart
+    assert any("steady-1  | steady" in line for line in lines)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert "Gracefully Stopping... press Ctrl+C again to force" in err
+    assert [c for c in proj.engine.containers.list() if c.name.startswith(proj.name)] == []
