@@ -23,8 +23,10 @@ def test_two_containers_resolve_each_other(net_engine, busybox_image):
     made = []
     try:
         for name, alias in ((unique("db"), "db"), (unique("web"), "web")):
+            command = ("sh", "-c", "echo hello-from-web > /tmp/index.html; exec httpd -f -p 80 -h /tmp") \
+                if alias == "web" else ("sleep", "60")
             info = net_engine.containers.create(ContainerSpec(
-                image="busybox:latest", name=name, command=("sleep", "60"), network_mode=net,
+                image="busybox:latest", name=name, command=command, network_mode=net,
                 networks={net: EndpointSpec(aliases=(alias,))},
                 ports=(PortBinding(80),) if alias == "web" else ()))
             made.append(info.id)
@@ -38,6 +40,19 @@ def test_two_containers_resolve_each_other(net_engine, busybox_image):
         code, out = _exec(net_engine, web.id, "cat", "/etc/resolv.conf")
         assert "nameserver 127.0.0.11" in out
         assert web.ports and web.ports[0].host_port
+        code, out = _exec(net_engine, db.id, "sh", "-c", "for i in 1 2 3 4 5; do "
+                          "wget -qO- http://web/index.html && exit 0; sleep 0.5; done; exit 1")
+        assert (code, out) == (0, "hello-from-web\n")
+        import time
+        import urllib.request
+        url = f"http://127.0.0.1:{web.ports[0].host_port}/index.html"
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(url, timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == b"hello-from-web\n"
     finally:
         for cid in made:
             net_engine.containers.remove(cid, force=True)
