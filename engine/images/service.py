@@ -11,6 +11,7 @@
     load(path, on_event=None) -> list[str]     save(refs, dest, format="docker") -> None
     pull(ref, platform="", on_event=None) -> ImageInfo      push(ref, on_event=None) -> str
     inspect_raw(ref_or_id) -> dict (docker inspect JSON)   list_tags(name) -> list[str]
+    disk_usage() -> dict                       ensure_unpacked(image) -> None
 
 Names are normalised like Docker (engine.reference); ids are config digests.
 """
@@ -71,6 +72,14 @@ class ImageService:
     def layer_digests(self, ref_or_id: str) -> list[str]:
         """Blob digests of the image's layers, bottom first (for create_image)."""
         return [d.digest for d in self.store.get(ref_or_id).layers]
+
+    def disk_usage(self) -> dict:
+        """For ``system df``: image count, total unpacked size, size of unused images."""
+        used = {meta.get("image") for meta in self.snapshots.active().values()}
+        infos = self.list()
+        return {"Images": len(infos), "Active": sum(1 for i in infos if i.id in used),
+                "Size": self.snapshots.usage(),
+                "Reclaimable": sum(i.size for i in infos if i.id not in used)}
 
     # --- names --------------------------------------------------------------------------
     def tag(self, src: str, new_ref: str) -> None:

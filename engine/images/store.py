@@ -210,6 +210,7 @@ class ImageStore:
                 freed += self.content.size(digest)
                 self.content.delete(digest)
                 self.index.drop_layer(digest)
+        self.snapshots.clean_staging()
         for meta in self.snapshots.committed():
             if meta["chain_id"] not in live_chains:
                 freed += int(meta.get("size", 0))

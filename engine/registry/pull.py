@@ -151,7 +151,7 @@ def _pull_from(svc, client: RegistryClient, ref: reference.Reference, want: dict
     if errors:
         raise errors[0]
     svc.content.write_bytes(body, manifest_digest)
-    tags = [ref.tagged_name] if ref.tag else []
+    tags = [ref.tagged_name] if ref.tag and not ref.digest else []
     image_id, _ = svc.store.register(manifest_digest, media_type, tags, [f"{ref.name}@{top}"])
     return svc.store.info(svc.store.get(image_id))
 

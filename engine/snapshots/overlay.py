@@ -215,6 +215,19 @@ class Snapshotter:
             raise ImageError(f"cannot release the root filesystem of {key}: {e.strerror}") from None
         shutil.rmtree(trash, ignore_errors=True)
 
+    def clean_staging(self, older_than: float = 3600.0) -> None:
+        """Remove staging dirs left by crashed processes (unpacks and removals)."""
+        import time
+        base = self.root / "tmp"
+        if not base.is_dir():
+            return
+        for entry in os.scandir(base):
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime > older_than:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            except FileNotFoundError:
+                continue
+
     def usage(self) -> int:
         total = 0
         for meta in self.committed():
