@@ -13,6 +13,10 @@ Every rule carries ``-m comment --comment pycompose:n:<network id>`` or
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
 from ..locks import flock
 from . import sysnet
 
@@ -23,9 +27,26 @@ HOST_LOCK = "/run/lock/pycompose-network.lock"     # host-wide: all engine roots
 _ready = False
 
 
+_held = threading.local()
+
+
+@contextmanager
 def host_lock(timeout: float = 60.0):
-    from pathlib import Path
-    return flock(Path(HOST_LOCK), timeout=timeout, what="host networking (iptables, subnets)")
+    """The host-wide lock (re-entrant within a thread: flock would block on a second fd)."""
+    depth = getattr(_held, "depth", 0)
+    if depth:
+        _held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _held.depth = depth
+        return
+    with flock(Path(HOST_LOCK), timeout=timeout, what="host networking (iptables, subnets)"):
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
 
 
 def network_tag(net_id: str) -> str:
@@ -43,14 +64,15 @@ def ensure_base() -> None:
     if _ready or _jumps_present():
         _ready = True
         return
-    for table, chain in (("filter", FWD), ("filter", ISO), ("nat", POST), ("nat", DNAT)):
-        sysnet.ensure_chain(table, chain)
-    sysnet.ensure_jump("filter", FWD, ["-j", ISO])
-    sysnet.ensure_jump("nat", "POSTROUTING", ["-j", POST])
-    local = ["-m", "addrtype", "--dst-type", "LOCAL", "-j", DNAT]
-    sysnet.ensure_jump("nat", "PREROUTING", local)
-    sysnet.ensure_jump("nat", "OUTPUT", local)
-    sysnet.ensure_jump("filter", "FORWARD", ["-j", FWD])
+    with host_lock():
+        for table, chain in (("filter", FWD), ("filter", ISO), ("nat", POST), ("nat", DNAT)):
+            sysnet.ensure_chain(table, chain)
+        sysnet.ensure_jump("filter", FWD, ["-j", ISO])
+        sysnet.ensure_jump("nat", "POSTROUTING", ["-j", POST])
+        local = ["-m", "addrtype", "--dst-type", "LOCAL", "-j", DNAT]
+        sysnet.ensure_jump("nat", "PREROUTING", local)
+        sysnet.ensure_jump("nat", "OUTPUT", local)
+        sysnet.ensure_jump("filter", "FORWARD", ["-j", FWD])
     _ready = True
 
 

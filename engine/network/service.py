@@ -12,6 +12,7 @@ one host-wide lock (firewall.host_lock) since several engine roots may share the
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import shutil
@@ -82,7 +83,7 @@ class NetworkService:
     def remove(self, name_or_id: str) -> None:
         rec = store.find(self.layout, name_or_id)
         with firewall.host_lock(), store.lock(self.layout, rec["id"]):
-            users = self._live_endpoints(rec) or self._attached(rec)
+            users = self._live_endpoints(rec, locked=True) or self._attached(rec)
             if users:
                 raise Conflict(f"error while removing network: network {rec['name']} id "
                                f"{rec['id']} has active endpoints")
@@ -116,12 +117,13 @@ class NetworkService:
             removed.append(info.name)
         return removed
 
-    def _live_endpoints(self, rec: dict) -> dict:
-        """Endpoints whose network namespace still exists (stale ones are dropped on the way)."""
+    def _live_endpoints(self, rec: dict, locked: bool = False) -> dict:
+        """Endpoints whose network namespace still exists (stale ones are dropped on the way).
+        ``locked``: the caller holds the network's lock already."""
         eps = store.endpoints(self.layout, rec["id"])
         live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
         if len(live) != len(eps):
-            with store.lock(self.layout, rec["id"]):
+            with contextlib.nullcontext() if locked else store.lock(self.layout, rec["id"]):
                 eps = store.endpoints(self.layout, rec["id"])
                 live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
                 for cid in set(eps) - set(live):

@@ -328,3 +328,22 @@ def test_dns_comes_back_after_netd_is_killed(net_engine):
     assert _dig(sa.netns_path, b.name)[1] == [sb.endpoints[net]["IPAddress"]]
     with socket.socket() as s, pytest.raises(OSError):
         s.bind(("0.0.0.0", sa.ports[0].host_port))          # held again
+
+
+def test_parallel_starts_and_stale_endpoint_does_not_block_rm(net_engine):
+    from concurrent.futures import ThreadPoolExecutor
+    net = unique("par")
+    net_engine.networks.create(NetworkSpec(name=net))
+    infos = [make_info(networks={net: EndpointSpec(aliases=("app",))}) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        boxes = list(pool.map(net_engine.networks.setup_sandbox, infos))
+    ips = [b.endpoints[net]["IPAddress"] for b in boxes]
+    assert len(set(ips)) == 4
+    assert sorted(_dig(boxes[0].netns_path, "app")[1]) == sorted(ips)
+    for info in infos[1:]:
+        net_engine.networks.teardown_sandbox(info.id)
+    # a crash (kill -9 + reboot of the run dir) leaves an endpoint whose netns is gone
+    subprocess.run(["umount", str(net_engine.layout.netns_path(infos[0].id))], check=True)
+    net_engine.networks.remove(net)                          # not "active endpoints", no lock wait
+    net_engine.networks.teardown_sandbox(infos[0].id)
+    assert _leftovers(net_engine, [i.id for i in infos]) == []
