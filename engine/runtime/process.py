@@ -37,6 +37,25 @@ FORWARDED_SIGNALS = [s for s in signal.Signals
 LAST_CAP = sc.last_cap()
 
 
+def _own_bounding_set() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapBnd:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return (1 << (LAST_CAP + 1)) - 1
+
+
+# a container never gets more than the engine itself holds (e.g. privileged in a VM sandbox)
+OWN_BOUNDING = _own_bounding_set()
+
+
+def cap_mask(names) -> int:
+    return mask(names, LAST_CAP) & OWN_BOUNDING
+
+
 class SetupError(Exception):
     def __init__(self, code: int, message: str):
         super().__init__(message)
@@ -64,7 +83,7 @@ def lookup_path(cmd: str, env: list[str]) -> str:
 
 def apply_security(sec: dict) -> None:
     """Bounding set, no_new_privs and seccomp (still root with full caps here)."""
-    keep = mask(sec["caps"], LAST_CAP)
+    keep = cap_mask(sec["caps"])
     sc.drop_bounding_caps(keep, LAST_CAP)
     if sec.get("no_new_privs"):
         sc.prctl(sc.PR_SET_NO_NEW_PRIVS, 1)
@@ -78,7 +97,7 @@ def become_user(user: str, group_add, caps: list[str]) -> str:
         uid, gid, groups, home = resolve(user, group_add)
     except UnknownUser as e:
         raise SetupError(125, str(e)) from None
-    keep = mask(caps, LAST_CAP)
+    keep = cap_mask(caps)
     sc.prctl(sc.PR_SET_KEEPCAPS, 1)
     os.setgroups(groups)
     os.setgid(gid)
@@ -192,7 +211,7 @@ def container_main(plan: dict, errw: int) -> None:
             child = os.fork()
             if child:
                 os.close(errw)
-                sc.capset(mask(proc["caps"], LAST_CAP), mask(proc["caps"], LAST_CAP), 0)
+                sc.capset(cap_mask(proc["caps"]), cap_mask(proc["caps"]), 0)
                 run_init(child)
         exec_process(proc)
     except SetupError as e:

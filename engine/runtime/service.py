@@ -162,9 +162,12 @@ class ContainerService(ops.OpsMixin):
         cid = self.store.resolve(id)
         cfg = self.store.load_config(cid)
         st = self.store.live_state(cid)
-        if st.get("status") not in ("running", "paused", "restarting"):
+        shim_alive = st.get("shim_pid") != os.getpid() and \
+            alive(st.get("shim_pid", 0), st.get("shim_start", 0))
+        if st.get("status") not in ("running", "paused", "restarting") and not shim_alive:
             return
         self._request_stop(cid)
+        st = self.store.live_state(cid)
         grace = cfg.get("stop_timeout", 10.0) if timeout is None else timeout
         if st.get("running"):
             sig = parse_signal(cfg.get("stop_signal") or "SIGTERM")

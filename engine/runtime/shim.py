@@ -318,6 +318,8 @@ class Shim:
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         self._listen()
         error = self.launch()
+        if error is not None:
+            self._record_failure(error)
         _report(ready_fd, error, self.pid1)
         if on_started is not None:
             on_started(error, self.pid1)
@@ -334,12 +336,15 @@ class Shim:
             self.restarts += 1
             error = self.launch()
         if error is not None:
-            self.state.update(status="exited", running=False, exit_code=error[0],
-                              error=error[1], finished_at=logfile.timestamp(), pid=0)
+            self._record_failure(error)
             self._broadcast(STDERR, (error[1] + "\n").encode())
         code = self.state.read().get("exit_code", 0)
         self._broadcast(EXIT, str(code).encode())
         self.finalize()
+
+    def _record_failure(self, error) -> None:
+        self.state.update(status="exited", running=False, exit_code=error[0], error=error[1],
+                          finished_at=logfile.timestamp(), pid=0)
 
     def _listen(self) -> None:
         path = os.path.join(self.run_dir, "attach.sock")
