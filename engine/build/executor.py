@@ -63,7 +63,11 @@ class BuildRun:
     # --- inputs ------------------------------------------------------------------------------
     def _load(self) -> None:
         spec = self.spec
-        self.context_dir = Path(spec.context or ".").absolute()
+        ctx_text = spec.context or "."
+        if "://" in ctx_text or ctx_text.startswith("git@"):
+            raise BuildError(f"remote build contexts are not supported by pycompose: {ctx_text} "
+                             "(clone or download it and build from a local directory)")
+        self.context_dir = Path(ctx_text).absolute()
         v = self.progress.start("[internal] load build definition from "
                                 + (os.path.basename(spec.dockerfile) or "Dockerfile"))
         try:

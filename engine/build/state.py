@@ -223,8 +223,8 @@ def apply_metadata(node: Node, st: StageState, escape: str, build_args: dict,
         cfg["ExposedPorts"] = exposed
         return "EXPOSE map[" + " ".join(f"{p}:{{}}" for p in ports) + "]"
     if cmd == "volume":
-        paths = list(node.json_args) if node.json_args is not None else \
-            expand_words(node.rest, env, escape)
+        paths = [expand(p, env, escape) for p in node.json_args] if node.json_args is not None \
+            else expand_words(node.rest, env, escape)
         if any(not p.strip() for p in paths):
             raise BuildError(f"Dockerfile:{node.line}: VOLUME specified can not be an empty string")
         vols = cfg.get("Volumes") or {}

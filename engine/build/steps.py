@@ -97,8 +97,19 @@ def run_where(node) -> str:
     return f"{node.filename}:{node.line}" if hasattr(node, "filename") else f"Dockerfile:{node.line}"
 
 
+def _shebang_script(node):
+    """(name, content) when the RUN is one heredoc whose body starts with #! (run as a file)."""
+    words = node.rest.split()
+    if node.json_args is None and len(node.heredocs) == 1 and len(words) == 1 and \
+            words[0].startswith("<<") and node.heredocs[0].content.startswith("#!"):
+        return node.heredocs[0].name, node.heredocs[0].content
+    return None
+
+
 def run_step(run, st: StageState, node, vertex) -> None:
     argv = _run_argv(node, st)
+    script = _shebang_script(node)
+    exec_argv = [f"/.pycompose-heredoc-{script[0]}"] if script else argv
     shown_args, args_env = run_env_prefix(st)
     prefix = f"|{len(shown_args)} {' '.join(shown_args)} " if shown_args else ""
     created_by = f"RUN {prefix}{' '.join(argv)} # buildkit"
@@ -116,13 +127,20 @@ def run_step(run, st: StageState, node, vertex) -> None:
 
     def action(lowers, upper, work, scratch):
         from ..runtime.oneshot import run_in_rootfs
-        stubs = [p for m in mounts for p in _missing_paths(lowers, m.target)]
+        targets = [m.target for m in mounts] + (exec_argv[:1] if script else [])
+        stubs = [p for t in targets for p in _missing_paths(lowers, t)]
         rootfs = RootfsMount(type="overlay", lowerdirs=tuple(lowers), upperdir=str(upper),
                              workdir=str(work))
         with contextlib.ExitStack() as stack:
             mount_list = tuple(m.activate(stack, scratch) for m in mounts)
+            if script:
+                path = scratch / f"script-{script[0]}"
+                path.write_text(script[1])
+                os.chmod(path, 0o755)
+                mount_list += (Mount(type="bind", source=str(path), target=exec_argv[0],
+                                     read_only=True),)
             try:
-                code = run_in_rootfs(rootfs, argv, env=env, user=st.config.get("User") or "",
+                code = run_in_rootfs(rootfs, exec_argv, env=env, user=st.config.get("User") or "",
                                      workdir=st.workdir(), mounts=mount_list,
                                      network="none" if network == "none" else "host",
                                      on_output=vertex.output,
@@ -179,7 +197,7 @@ def _remove_mount_stubs(upper, stubs: list[str]) -> None:
 # --------------------------------------------------------------------------- COPY / ADD
 
 def _dest(node, st: StageState, raw_dest: str, env: dict, escape: str) -> tuple[str, bool]:
-    dest = expand(raw_dest, env, escape) if node.json_args is None else raw_dest
+    dest = raw_dest
     ends_dir = dest.endswith("/") or dest in (".", "..") or dest.endswith("/.")
     if not dest.startswith("/"):
         dest = posixpath.join(st.workdir(), dest)
@@ -188,8 +206,8 @@ def _dest(node, st: StageState, raw_dest: str, env: dict, escape: str) -> tuple[
 
 def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
     env = st.expansion_env()
-    words = list(node.json_args) if node.json_args is not None else \
-        expand_words(node.rest, env, escape)
+    words = [expand(w, env, escape) for w in node.json_args] if node.json_args is not None \
+        else expand_words(node.rest, env, escape)
     *raw_sources, raw_dest = words
     dest, ends_dir = _dest(node, st, raw_dest, env, escape)
     heredocs = {d.name: d for d in node.heredocs}

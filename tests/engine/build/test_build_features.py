@@ -105,3 +105,20 @@ def test_run_user_workdir_env_and_mounts(engine, busybox_image, build_ctx, tmp_p
         assert "localhost" in (root / "hosts-copy").read_text()
     cfg = engine.images.get(info.id).config
     assert all("s3cret" not in h["created_by"] for h in cfg["history"])
+
+
+def test_shebang_heredoc_json_expansion_and_remote_context(engine, busybox_image, build_ctx):
+    from engine.errors import BuildError
+    make_context(build_ctx, {
+        "Dockerfile": "FROM busybox\nARG NAME=file.txt\n"
+                      "RUN <<SCRIPT\n#!/usr/bin/awk -f\nBEGIN { print \"awk ran\" > \"/awk.txt\" }\nSCRIPT\n"
+                      'COPY ["$NAME", "/json/${NAME}"]\nVOLUME ["/vol/$NAME"]\n',
+        "file.txt": "f"})
+    info, _ = build(engine, build_ctx)
+    with image_root(engine, info.id) as root:
+        assert (root / "awk.txt").read_text() == "awk ran\n"
+        assert (root / "json/file.txt").read_text() == "f"
+        assert not [n for n in os.listdir(root) if n.startswith(".pycompose")]
+    assert engine.images.get(info.id).config["config"]["Volumes"] == {"/vol/file.txt": {}}
+    with pytest.raises(BuildError, match="remote build contexts are not supported"):
+        build(engine, "https://github.com/example/repo.git")
