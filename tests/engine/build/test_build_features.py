@@ -122,3 +122,19 @@ def test_shebang_heredoc_json_expansion_and_remote_context(engine, busybox_image
     assert engine.images.get(info.id).config["config"]["Volumes"] == {"/vol/file.txt": {}}
     with pytest.raises(BuildError, match="remote build contexts are not supported"):
         build(engine, "https://github.com/example/repo.git")
+
+
+def test_from_pulls_missing_image(engine, busybox_image, build_ctx, registry):
+    import uuid
+    ref = f"{registry.host}/h6build/bb-{uuid.uuid4().hex[:6]}:latest"
+    engine.images.tag("busybox:latest", ref)
+    engine.images.push(ref)
+    engine.images.remove(ref)                   # only the tag: busybox:latest stays
+    make_context(build_ctx, {"Dockerfile": f"FROM {ref}\nRUN echo pulled-base > /p\n"})
+    info, log = build(engine, build_ctx)
+    assert engine.images.inspect(ref).id == busybox_image.id
+    assert any(f"pulling {ref}" in line for line in log.logs())
+    with image_root(engine, info.id) as root:
+        assert (root / "p").read_text() == "pulled-base\n"
+    _, log = build(engine, build_ctx, pull=True)   # --pull asks the registry again
+    assert any(f"pulling {ref}" in line for line in log.logs())
