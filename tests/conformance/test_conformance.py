@@ -1,16 +1,18 @@
 """Conformance harness: one test per case directory under tests/conformance/cases/.
 
 Runs `python -m compose <args> config <subcommand_args>` in the case directory with a clean
-environment and compares with the output recorded from Docker Compose v2 (record.py):
+environment (forked from a warm interpreter by default, see forkrun.py; CONFORMANCE_MODE=subprocess
+runs real subprocesses) and compares with the output recorded from Docker Compose v2 (record.py):
 JSON deep-equal, text exact, errors = non-zero exit, non-empty stderr, no traceback."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import pytest
 
-from tests.conformance import harness
+from tests.conformance import forkrun, harness
 
 PROGRAM = [sys.executable, "-m", "compose"]
 # The case directory is not the repository root, and site-packages may hold another
@@ -18,10 +20,22 @@ PROGRAM = [sys.executable, "-m", "compose"]
 EXTRA_ENV = {"PYTHONPATH": str(harness.REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+SUBPROCESS_MODE = os.environ.get("CONFORMANCE_MODE") == "subprocess"
+
+
+@pytest.fixture(scope="module")
+def runner():
+    """Run one case: forked from a warm interpreter (default) or as a real subprocess."""
+    if SUBPROCESS_MODE:
+        return lambda case: harness.run(case, PROGRAM, EXTRA_ENV)
+    forkrun.preload()
+    return lambda case: forkrun.run_forked(case, EXTRA_ENV)
+
+
 @pytest.mark.parametrize("name", harness.case_names())
-def test_case(name: str) -> None:
+def test_case(name: str, runner) -> None:
     case = harness.load_case(name)
-    result = harness.run(case, PROGRAM, EXTRA_ENV)
+    result = runner(case)
     if case.expect == "error":
         assert_error(case, result)
     else:
