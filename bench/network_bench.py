@@ -16,7 +16,6 @@ otherwise); its busybox image is imported from busybox-static. Prints ratios pyc
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess

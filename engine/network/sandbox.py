@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 
-from ..errors import NetworkError, NotFound
+from ..errors import NetworkError
 from ..layout import read_json
 from ..types import EndpointSpec, PortBinding, Sandbox
 from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, store, sysnet

@@ -17,7 +17,7 @@ import ipaddress
 import re
 import shutil
 
-from ..errors import Conflict, InvalidArgument, NetworkError, NotFound
+from ..errors import Conflict, InvalidArgument, NotFound
 from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
 from . import bridge, firewall, ipam, store
 from .netns import is_netns
