@@ -229,7 +229,10 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
         body = expand(doc.content, env, escape) if doc.expand and node.cmd in ("copy", "add") \
             else doc.content
         doc_payload.append((doc.name, body))
-    dest_is_dir = ends_dir or len(raw_sources) > 1
+    if len(raw_sources) > 1 and not ends_dir:
+        raise BuildError(f"Dockerfile:{node.line}: When using {node.cmd.upper()} with more than "
+                         "one source file, the destination must be a directory and end with a /")
+    dest_is_dir = ends_dir
     flags_text = " ".join(f"--{k}={v}" for k, v in node.flags if k != "from")
     created_by = f"{node.cmd.upper()} {flags_text + ' ' if flags_text else ''}" \
                  f"{' '.join(raw_sources)} {raw_dest} # buildkit"

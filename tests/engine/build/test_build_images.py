@@ -176,6 +176,13 @@ def test_failing_run_leaves_no_tag(engine, busybox_image, build_ctx):
     ("FROM busybox\nRUN --mount=type=ssh true\n", "Dockerfile:2: RUN --mount=type=ssh needs SSH agent"),
     ("FROM busybox\nRUN --mount=type=secret,id=tok,required true\n", "secret 'tok' is required"),
     ("FROM busybox\nRUNN x\n", "Dockerfile:2: unknown instruction: RUNN (did you mean RUN?)"),
+    ("FROM busybox\nCOPY a.txt a.txt /dir\n", "Dockerfile:2: When using COPY with more than one "
+     "source file, the destination must be a directory and end with a /"),
+    ("FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /x /x\n",
+     "circular dependency between build stages"),
+    ("FROM busybox\nCOPY --chmod=rwx a.txt /\n", "invalid chmod parameter 'rwx'"),
+    ("FROM busybox\nHEALTHCHECK --interval=5 CMD true\n", "invalid duration '5'"),
+    ("FROM busybox\nUSER ghost\nWORKDIR /w\n", "no such user 'ghost'"),
 ])
 def test_bad_input(engine, busybox_image, build_ctx, dockerfile, message):
     make_context(build_ctx, {"Dockerfile": dockerfile, "a.txt": "a"})
