@@ -140,8 +140,9 @@ def report(results: dict) -> None:
         d = statistics.median(per_tool["docker"]) if "docker" in per_tool else None
         p = statistics.median(per_tool["pycompose"]) if "pycompose" in per_tool else None
         ratio = f"{p / d:.2f}x" if d and p else "-"
-        print(f"{label:<7} {scenario:<24} {d if d is None else f'{d:.3f}s':>9} "
-              f"{p if p is None else f'{p:.3f}s':>10} {ratio:>7}".replace("None", "-"))
+        d_text = "-" if d is None else f"{d:.3f}s"
+        p_text = "-" if p is None else f"{p:.3f}s"
+        print(f"{label:<7} {scenario:<24} {d_text:>9} {p_text:>10} {ratio:>7}")
 
 
 def main() -> int:

@@ -52,10 +52,13 @@ def ports_text(c) -> str:
     return ", ".join(out)
 
 
-def command_text(c, trunc: bool = True) -> str:
+def command_text(c, trunc: bool = True, image=None) -> str:
+    """The container's command line; image defaults fill in what the spec left unset."""
     spec = c.spec
-    parts = list(spec.entrypoint or ()) + list(spec.command or ()) if spec else []
-    text = " ".join(parts)
+    config = getattr(image, "config", None)
+    entry = spec.entrypoint if spec and spec.entrypoint is not None else getattr(config, "entrypoint", None)
+    cmd = spec.command if spec and spec.command is not None else getattr(config, "cmd", None)
+    text = " ".join(list(entry or ()) + list(cmd or ()))
     if trunc and len(text) > 20:
         text = text[:19] + "…"
     return f'"{text}"'
@@ -102,7 +105,8 @@ def register(root: typer.Typer, groups: dict) -> None:
             if key != "status":
                 raise UsageError(f"invalid filter {filter_!r}: only status=... is supported")
             statuses.append(value)
-        found = pc.engine(ctx).containers.list(all=True, filters=L.project_filter(name))
+        engine = pc.engine(ctx)
+        found = engine.containers.list(all=True, filters=L.project_filter(name))
         rows = []
         for c in sorted(found, key=lambda c: c.name):
             svc = c.labels.get(L.SERVICE, "")
@@ -125,7 +129,9 @@ def register(root: typer.Typer, groups: dict) -> None:
         elif fmt == "json":
             sys.stdout.write("".join(json.dumps(ps_json(c)) + "\n" for c in rows))
         elif fmt == "table":
-            sys.stdout.write(table([[c.name, c.image, command_text(c, not no_trunc), c.labels.get(L.SERVICE, ""),
+            images = _images_of(engine, rows)
+            sys.stdout.write(table([[c.name, c.image, command_text(c, not no_trunc, images.get(c.image_id)),
+                                     c.labels.get(L.SERVICE, ""),
                                      _ago(c.created) + " ago", status_text(c), ports_text(c)] for c in rows],
                                    ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]))
         else:
@@ -248,6 +254,18 @@ def register(root: typer.Typer, groups: dict) -> None:
             sys.stdout.write(f"pycompose version v{v}\n")
 
 
+def _images_of(engine, containers) -> dict:
+    from engine.errors import EngineError
+    out = {}
+    for c in containers:
+        if c.image_id and c.image_id not in out:
+            try:
+                out[c.image_id] = engine.images.inspect(c.image_id)
+            except EngineError:
+                out[c.image_id] = None
+    return out
+
+
 def _size(n: int) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if n < 1000:
@@ -271,6 +289,11 @@ def _logs(ctx, services, follow, tail, timestamps, since, until, no_color, no_lo
     found.sort(key=lambda c: c.name)
     for c in found:
         printer.register(c.name)
+    if not follow:                          # one container after the other: stable output
+        for c in found:
+            print_stream(printer, c.name, engine.containers.logs(
+                c.id, follow=False, since=since, until=until, tail=n_tail, timestamps=timestamps))
+        return
     threads = []
     for c in found:
         def pump(c=c):

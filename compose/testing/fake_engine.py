@@ -270,7 +270,8 @@ class FakeContainers:
         if c.status != "running":
             raise Conflict(f"container {c.info.name} is not running")
         if stdout is not None and spec.cmd[:1] == ("echo",):
-            stdout.write((" ".join(spec.cmd[1:]) + "\n").encode())
+            data = (" ".join(spec.cmd[1:]) + "\n").encode()
+            stdout(data) if callable(stdout) else stdout.write(data)
         return 0
 
     def top(self, ref: str, ps_args=None):

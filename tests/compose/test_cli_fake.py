@@ -272,3 +272,78 @@ def test_two_concurrent_ups_converge(cli, tmp_path, fake_engine):
     assert errors == []
     assert names(fake_engine) == ["demo-db-1", "demo-web-1", "demo-worker-1"]
     assert len(fake_engine.networks.by_name) == 1
+
+
+def test_attach_selection(cli):
+    cli.engine.behave("quick", exit_code=0, exit_after=0.1, logs=("from quick",))
+    cli.engine.behave("slow", exit_code=0, exit_after=0.2, logs=("from slow",))
+    code, out, err = cli("up", "--no-color", "--no-attach", "slow", text=ABORT)
+    assert code == 0, err
+    assert "quick-1  | from quick" in out and "from slow" not in out
+    cli("down")
+    code, out, err = cli("up", "--no-color", "--no-log-prefix", "--attach", "slow", text=ABORT)
+    assert out.splitlines()[0] == "from slow"
+
+
+def test_ignore_orphans_env(cli, monkeypatch):
+    cli("up", "-d")
+    smaller = PROJECT.split("  worker:")[0] + "volumes:\n  data: {}\n"
+    monkeypatch.setenv("COMPOSE_IGNORE_ORPHANS", "true")
+    code, out, err = cli("up", "-d", text=smaller)
+    assert "orphan" not in err
+    monkeypatch.setenv("COMPOSE_REMOVE_ORPHANS", "1")
+    monkeypatch.delenv("COMPOSE_IGNORE_ORPHANS")
+    cli("up", "-d", text=smaller)
+    assert "demo-worker-1" not in names(cli.engine)
+
+
+def test_create_then_start_restart(cli):
+    assert cli("create")[0] == 0
+    assert not cli.engine.containers.inspect("demo-web-1").state.running
+    assert cli("start")[0] == 0
+    assert all(cli.engine.containers.inspect(n).state.running for n in names(cli.engine))
+    code, out, err = cli("restart", "web")
+    assert code == 0 and "Container demo-web-1 Restarted" in err
+
+
+def test_listing_commands(cli):
+    cli.engine.behave("worker", logs=("l1", "l2", "l3"))
+    cli("up", "-d")
+    assert cli("ps", "--services")[1].split() == ["db", "web", "worker"]
+    assert len(cli("ps", "-q")[1].split()) == 3
+    assert cli("ls", "-q")[1] == "demo\n"
+    assert cli("ls")[1].splitlines()[1].split()[:2] == ["demo", "running(3)"]
+    code, out, _ = cli("logs", "--no-color", "--tail", "2", "worker")
+    assert out == "worker-1  | l2\nworker-1  | l3\n"
+    code, out, _ = cli("images")
+    assert out.splitlines()[0].split() == ["CONTAINER", "REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"]
+    assert "demo-web-1" in out and "busybox" in out
+    code, out, _ = cli("top", "worker")
+    assert out.startswith("demo-worker-1\n") and "sleep 1000" in out
+    code, out, _ = cli("exec", "-T", "web", "echo", "hi")
+    assert code == 0 and out == "hi\n"
+    assert cli("version", "--short")[1].strip()
+    code, out, _ = cli("ps", "--status", "exited")
+    assert len(out.splitlines()) == 1                      # header only
+
+
+def test_progress_json_lines(cli, capsys):
+    code, out, err = cli("--progress", "json", "up", "-d")
+    events = [json.loads(line) for line in err.splitlines()]
+    assert {"kind": "container", "id": "demo-web-1", "status": "Started"} in events
+
+
+def test_down_rmi_all_and_services_argument(cli):
+    cli("up", "-d")
+    code, out, err = cli("down", "worker")
+    assert names(cli.engine) == ["demo-db-1", "demo-web-1"]
+    assert "demo_default" in cli.engine.networks.by_name        # networks stay with SERVICES
+    cli("down", "--rmi", "all")
+    assert "busybox:latest" not in cli.engine.images.store
+    assert cli("down", "--rmi", "some")[0] != 0
+
+
+def test_unknown_service_is_a_clear_error(cli):
+    code, out, err = cli("up", "-d", "nope")
+    assert code != 0 and "nope" in err
+    assert "Traceback" not in err
