@@ -176,6 +176,35 @@ def compose_build(
             render.close()
 
 
+def builder_prune(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "-f", "--force", help="Do not prompt for confirmation"),
+    all_: bool = typer.Option(False, "-a", "--all", help="Remove all build cache (the default here)"),
+) -> None:
+    """Remove build cache."""
+    if not force and sys.stdin.isatty():
+        sys.stderr.write("WARNING! This will remove all build cache. Are you sure you want to "
+                         "continue? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            return
+    freed = options.get(ctx).engine().builder.prune()
+    sys.stdout.write(f"Total:\t{_human_size(freed)}\n")
+
+
+def _human_size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.3g}{unit}"
+        n /= 1000
+    return f"{n:.3g}TB"
+
+
 def register(root: typer.Typer, groups: dict) -> None:
     groups["image"].command("build")(image_build)
     root.command("build")(compose_build)
+    builder = typer.Typer(help="Manage builds", no_args_is_help=True, add_completion=False,
+                          pretty_exceptions_enable=False)
+    builder.command("prune")(builder_prune)
+    builder.command("build")(image_build)
+    root.add_typer(builder, name="builder")

@@ -336,8 +336,11 @@ class BuildRun:
         raw = copy.deepcopy(images.get(info.id).config)
         for k in ("container", "container_config", "docker_version", "id", "parent"):
             raw.pop(k, None)
-        raw.setdefault("config", {})
+        raw["config"] = raw.get("config") or {}
         raw.setdefault("history", [])
+        env = raw["config"].get("Env") or []
+        if not any(e.startswith("PATH=") for e in env):     # BuildKit always sets PATH
+            raw["config"]["Env"] = list(env) + [f"PATH={DEFAULT_PATH}"]
         key = f"build-{self.build_id}-{stage.index}"
 
         def load_lowers():

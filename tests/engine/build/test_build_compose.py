@@ -93,3 +93,7 @@ def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path,
     _, err = capsys.readouterr()
     assert "compose-built" in err
     assert Engine(root, runroot).images.inspect("clip-web").repo_tags == ("docker.io/library/clip-web:latest",)
+    assert run(base + ["builder", "prune", "-f"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("Total:")
+    assert not any((Engine(root, runroot).layout.build_cache / "records").iterdir())
