@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -61,13 +60,15 @@ def _try_send(sock_path: Path, msg: dict, fds) -> dict | None:
 
 
 def _spawn(sock_path: Path) -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = _project_root() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     log = open(sock_path.with_suffix(".log"), "ab")
     try:
-        # setsid -f: netd is not our child (no zombie in long-lived callers), own session
-        subprocess.run(["setsid", "-f", sys.executable, "-m", "engine.network.netd", str(sock_path)],
-                       stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd="/",
+        # setsid -f: netd is not our child (no zombie in long-lived callers), own session.
+        # -I -S: no site-packages / .pth processing (a third of a second saved on start);
+        # netd needs only the standard library and the engine package.
+        code = (f"import sys; sys.path.insert(0, {_project_root()!r}); "
+                f"from engine.network.netd import main; sys.exit(main([{str(sock_path)!r}]))")
+        subprocess.run(["setsid", "-f", sys.executable, "-I", "-S", "-c", code],
+                       stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/",
                        close_fds=True, check=False)
     finally:
         log.close()

@@ -356,3 +356,18 @@ def reconcile(svc) -> list[str]:
             if len(live) != len(eps):
                 store.write_endpoints(svc.layout, rec, live)
     return released
+
+
+def live_endpoints(svc, cid: str) -> dict:
+    state = read_json(svc.layout.sandbox_file(cid)) or {}
+    out = {}
+    for net_id, e in state.get("endpoints", {}).items():
+        rec = read_json(svc.layout.network_dir(net_id) / "network.json")
+        entry = store.endpoints(svc.layout, net_id).get(cid) if rec else None
+        if not entry:
+            continue
+        out[rec["name"]] = {"IPAddress": entry["ip"], "IPPrefixLen": entry["prefixlen"],
+                            "Gateway": rec["gateway"], "MacAddress": entry["mac"],
+                            "Aliases": list(entry.get("aliases", [])), "NetworkID": net_id,
+                            "DNSNames": [entry["name"], cid[:12]] + list(entry.get("aliases", []))}
+    return out

@@ -206,6 +206,12 @@ class NetworkService:
         from . import sandbox
         sandbox.teardown(self, container_id)
 
+    def container_networks(self, container_id: str) -> dict:
+        """The live endpoints of a running container's sandbox, in Sandbox.endpoints form
+        (reflects connect/disconnect done after start); {} when it has no sandbox."""
+        from . import sandbox
+        return sandbox.live_endpoints(self, container_id)
+
     def reconcile(self) -> list[str]:
         """Release what dead sandboxes hold (netns gone after a reboot / kill -9). -> their ids."""
         from . import sandbox

@@ -260,10 +260,13 @@ def test_connect_disconnect_running_and_reconcile(net_engine):
     assert in_netns(sapp.netns_path, "ip", "link", "show", "eth1").returncode == 0
     assert _dig(sapp.netns_path, web.name)[1] == [sweb.endpoints[two]["IPAddress"]]
     assert _dig(sweb.netns_path, "api")[0] == 0 and _dig(sweb.netns_path, "api")[1]
+    assert set(net_engine.networks.container_networks(app.id)) == {one, two}
+    assert net_engine.networks.container_networks(app.id)[two]["Aliases"] == ["api"]
     with pytest.raises(Exception, match="has active endpoints"):
         net_engine.networks.remove(two)
     net_engine.networks.disconnect(two, app.id)
     assert in_netns(sapp.netns_path, "ip", "link", "show", "eth1").returncode != 0
+    assert set(net_engine.networks.container_networks(app.id)) == {one}
     assert _dig(sweb.netns_path, "api")[1] == []
     # a crash leaves an endpoint whose netns is gone: it does not block the network
     subprocess.run(["umount", str(net_engine.layout.netns_path(web.id))], check=True)
