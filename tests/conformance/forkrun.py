@@ -58,7 +58,7 @@ def _try_import(name: str):
         return None
 
 
-def run_forked(case: harness.Case, extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+def run_forked(case: harness.Case) -> subprocess.CompletedProcess:
     """Run `config` for ``case`` in a forked child; same result shape as subprocess.run."""
     argv = harness.command_line(case, [])
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -66,7 +66,7 @@ def run_forked(case: harness.Case, extra_env: dict[str, str]) -> subprocess.Comp
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _child(case, argv, extra_env, out.fileno(), err.fileno())
+            _child(case, argv, out.fileno(), err.fileno())
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -76,13 +76,13 @@ def run_forked(case: harness.Case, extra_env: dict[str, str]) -> subprocess.Comp
     return subprocess.CompletedProcess(["python", "-m", "compose", *argv], code, stdout, stderr)
 
 
-def _child(case: harness.Case, argv: list[str], extra_env: dict[str, str], out_fd: int, err_fd: int) -> None:
+def _child(case: harness.Case, argv: list[str], out_fd: int, err_fd: int) -> None:
     code = 1
     try:
         signal.alarm(harness.TIMEOUT_SECONDS)
         os.chdir(case.directory / case.cwd)
         os.environ.clear()
-        os.environ.update(harness.clean_env(case, extra_env))
+        os.environ.update(harness.clean_env(case))
         stdin_path = case.directory / case.stdin if case.stdin else os.devnull
         stdin_fd = os.open(stdin_path, os.O_RDONLY)
         os.dup2(stdin_fd, 0)

