@@ -129,7 +129,9 @@ def image_build(
     elif file == "-":
         inline = sys.stdin.read()
     try:
-        spec = BuildSpec(context=context, dockerfile=file if file and file != "-" else "",
+        import os
+        dockerfile = os.path.abspath(file) if file and file != "-" else ""   # relative to cwd
+        spec = BuildSpec(context=context, dockerfile=dockerfile,
                          dockerfile_inline=inline, tags=tuple(tag or ()),
                          build_args=_pairs(build_arg, "--build-arg", allow_bare=True),
                          target=target, labels=_pairs(label, "--label"), no_cache=no_cache,

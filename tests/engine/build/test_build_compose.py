@@ -67,7 +67,7 @@ def test_build_services(engine, busybox_image, tmp_path):
         assert (root / "greeting").read_text() == "cli\n"
 
 
-def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path, capsys):
+def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path, capsys, monkeypatch):
     from compose.cli.main import run
     from engine.api import Engine
     root, runroot = engine_dirs
@@ -82,6 +82,11 @@ def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path,
     assert run(base + ["--progress", "plain", "image", "build", "-t", "cli:1", str(ctx)]) == 0
     _, err = capsys.readouterr()
     assert "[2/2] RUN echo cli-run" in err and "CACHED" in err
+    (tmp_path / "alt.Dockerfile").write_text("FROM busybox\nRUN echo alt\n")
+    monkeypatch.chdir(tmp_path)                 # -f is relative to the current directory
+    assert run(base + ["image", "build", "-f", "alt.Dockerfile", "-t", "alt:1", str(ctx)]) == 0
+    _, err = capsys.readouterr()
+    assert "RUN echo alt" in err
     (ctx / "Dockerfile").write_text("FROM busybox\nRUNN x\n")
     assert run(base + ["image", "build", str(ctx)]) == 1
     _, err = capsys.readouterr()
