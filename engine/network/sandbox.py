@@ -80,7 +80,8 @@ def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool)
     if rec.get("default") and ep.aliases:
         raise NetworkError("network-scoped aliases are only supported for user-defined networks")
     with store.lock(svc.layout, rec["id"]):
-        bridge.ensure_bridge(rec)
+        if not sysnet.link_exists(rec["bridge"]):
+            _bring_up(svc, rec)
         eps = _prune_stale(svc, rec)
         ip = _pick_ip(rec, ep, eps)
         mac = ep.mac_address or bridge.mac_for(ip)
@@ -97,6 +98,30 @@ def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool)
         eps[cid] = entry
         store.write_endpoints(svc.layout, rec, eps)
     return entry
+
+
+def _bring_up(svc, rec) -> None:
+    """Recreate a network's bridge (after a reboot, or the default network after its last
+    container left). Its subnet may have been taken meanwhile by another engine's bridge:
+    an automatic subnet is then re-chosen; an explicit one is an error."""
+    import ipaddress
+    with firewall.host_lock():
+        if sysnet.link_exists(rec["bridge"]):
+            return
+        subnet = ipaddress.ip_network(rec["subnet"])
+        routes = ipam.host_routes()
+        clash = [r for r in routes if r.overlaps(subnet)]
+        if clash:
+            if rec.get("requested_pools"):
+                raise NetworkError(f"network {rec['name']}: its subnet {subnet} is now routed "
+                                   f"elsewhere on the host ({clash[0]}); remove and recreate it")
+            ours = [ipaddress.ip_network(r["subnet"]) for r in store.all_records(svc.layout)
+                    if r["id"] != rec["id"]]
+            new = ipam.pick_subnet(ours + routes)
+            rec.update(subnet=str(new), gateway=str(next(new.hosts())), ip_range="", aux={})
+            store.save(svc.layout, rec)
+            store.write_endpoints(svc.layout, rec, {})      # any entry left is stale anyway
+        bridge.ensure_bridge(rec)
 
 
 def _prune_stale(svc, rec) -> dict:

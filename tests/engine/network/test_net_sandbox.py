@@ -358,3 +358,25 @@ def test_parallel_starts_and_stale_endpoint_does_not_block_rm(net_engine):
     net_engine.networks.remove(net)                          # not "active endpoints", no lock wait
     net_engine.networks.teardown_sandbox(infos[0].id)
     assert _leftovers(net_engine, [i.id for i in infos]) == []
+
+
+def test_default_bridge_subnet_rechosen_when_taken(net_engine):
+    """The default network's bridge exists only while used; if another engine took its subnet
+    meanwhile, the next start picks a free one instead of clashing."""
+    first = make_info()
+    net_engine.networks.setup_sandbox(first)
+    old = net_engine.networks.inspect("bridge").subnets[0].subnet
+    net_engine.networks.teardown_sandbox(first.id)
+    squatter = "pcsq" + unique("")[:8]
+    subprocess.run(["ip", "link", "add", squatter, "type", "bridge"], check=True)
+    try:
+        gw = old.replace(".0.0/16", ".0.1/16")
+        subprocess.run(["ip", "addr", "add", gw, "dev", squatter], check=True)
+        subprocess.run(["ip", "link", "set", squatter, "up"], check=True)
+        second = make_info()
+        sb = net_engine.networks.setup_sandbox(second)
+        new = net_engine.networks.inspect("bridge").subnets[0].subnet
+        assert new != old and sb.endpoints["bridge"]["IPAddress"].startswith(new.rsplit(".", 2)[0])
+        net_engine.networks.teardown_sandbox(second.id)
+    finally:
+        subprocess.run(["ip", "link", "del", squatter], check=True)
