@@ -161,8 +161,9 @@ def _package_parent() -> str:
 def launch_shim(layout, cid: str) -> dict:
     """Start the shim for ``cid`` (plan.json written) and return its report."""
     r, w = os.pipe()
+    # bytecode caching stays on: the shim starts for every container and must start fast
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
-           "PYTHONPATH": _package_parent(), "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYTHONPATH": _package_parent()}
     for key in ("PYCOMPOSE_CGROUP_PARENT", "PYCOMPOSE_ROOT", "PYCOMPOSE_RUNROOT"):
         if key in os.environ:
             env[key] = os.environ[key]
