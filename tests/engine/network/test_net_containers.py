@@ -53,6 +53,17 @@ def test_two_containers_resolve_each_other(net_engine, busybox_image):
             except OSError:
                 time.sleep(0.1)
         assert body == b"hello-from-web\n"
+        # CLI connect / disconnect of a running container, by name
+        from compose.cli.main import run as cli
+        root = ["--root", str(net_engine.layout.root), "--runroot", str(net_engine.layout.runroot)]
+        extra = unique("extra")
+        net_engine.networks.create(NetworkSpec(name=extra))
+        assert cli(root + ["network", "connect", "--alias", "api", extra, web.name]) == 0
+        assert _exec(net_engine, web.id, "ip", "link", "show", "eth1")[0] == 0
+        assert "api" in net_engine.networks.container_networks(web.id)[extra]["Aliases"]
+        assert cli(root + ["network", "disconnect", extra, web.name]) == 0
+        assert _exec(net_engine, web.id, "ip", "link", "show", "eth1")[0] != 0
+        net_engine.networks.remove(extra)
     finally:
         for cid in made:
             net_engine.containers.remove(cid, force=True)
