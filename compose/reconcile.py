@@ -176,6 +176,8 @@ def recreate_cause(project, observed, service, container, policy, state) -> str:
     for dep, d in service.dependencies().items():
         if d.implicit and d.restart and state.recreated.get(dep):
             return f"dependency {dep} recreated"
+    if container.name != container_name(project, service, L.container_number(container.labels)):
+        return "container name mismatch"        # e.g. left with its temporary name by a crash
     if container.state.running:
         expected = {network_engine_name(project, k) for k in network_names(project, service)}
         missing = sorted(expected - set(container.networks or {}))
@@ -193,24 +195,25 @@ def _plan_service(plan, project, observed, service, opts, policy, infra, state, 
     waits = _plan_waits(plan, project, service, opts, state, scope)
     creates, starts = [], []
     # scale down: obsolete containers first, then the highest numbers
-    ranked = sorted(existing, key=lambda c: (not causes[c.id], -L.container_number(c.labels)))
+    ranked = sorted(existing, key=lambda c: (not causes[c.id], -L.container_number(c.labels), c.name))
     surplus = ranked[:max(0, len(existing) - want)]
-    for c in surplus:
-        _stop_remove(plan, c, "scale down", opts.timeout)
+    removals = [_stop_remove(plan, c, "scale down", opts.timeout)[1] for c in surplus]
     kept = [c for c in existing if c not in surplus]
     restart_parents = [d for d, dep in service.dependencies().items()
                        if dep.restart and state.recreated.get(d)]
     for c in kept:
         cause = causes[c.id]
         if cause:
-            key = plan.add(Operation(f"recreate:{c.name}", "container", c.name, RECREATE, cause,
-                                     service=name, after=tuple(infra + dep_create), container_id=c.id,
+            target = container_name(project, service, L.container_number(c.labels))
+            key = plan.add(Operation(f"recreate:{target}", "container", target, RECREATE, cause,
+                                     service=name, after=tuple(infra + dep_create + removals),
+                                     container_id=c.id,
                                      number=L.container_number(c.labels),
                                      data={"renew_anon_volumes": opts.renew_anon_volumes})).key
             creates.append(key)
             state.recreated.setdefault(name, []).append(key)
             if not opts.no_start:
-                starts.append(plan.add(Operation(f"start:{c.name}", "container", c.name, START,
+                starts.append(plan.add(Operation(f"start:{target}", "container", target, START,
                                                  "recreated", service=name,
                                                  after=(key, *waits))).key)
         elif restart_parents and c.state.running and not opts.no_start:

@@ -79,6 +79,8 @@ def _all_done(follower) -> bool:
         policy = c.spec.restart_policy.name if c.spec and c.spec.restart_policy else "no"
         if c.state.running or c.state.restarting or c.state.status == "created":
             return False
+        if c.id not in follower.reported:     # its last lines and exit are not printed yet
+            return False
         if policy in ("always", "unless-stopped") or (policy == "on-failure" and c.state.exit_code != 0):
             return False
     return True

@@ -100,6 +100,7 @@ class Follower:
         self.stopped = threading.Event()
         self.exits: "queue.Queue" = queue.Queue()
         self._threads: dict[str, threading.Thread] = {}
+        self.reported: set[str] = set()      # ids whose exit (and all output) was printed
 
     def containers(self) -> list:
         found = self.engine.containers.list(all=True, filters=L.project_filter(self.project, f"{L.ONEOFF}=False"))
@@ -147,6 +148,7 @@ class Follower:
                 continue
             if info.state.status in ("exited", "dead"):
                 self.printer.status(info.name, f"exited with code {info.state.exit_code}")
+                self.reported.add(cid)
                 self.exits.put(info)
                 self.on_exit(info)
             if not self._wait_restart(cid, info.state.restart_count):

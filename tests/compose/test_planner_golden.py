@@ -258,3 +258,13 @@ def test_parallel_limit_bounds_concurrency(eng):
     eng.containers.create = slow_create
     Executor(eng, proj, parallel=2).run(plan_up(proj, observe(eng, proj), UpOptions()))
     assert peak[0] == 2
+
+
+def test_crash_leftover_temporary_name_is_recreated(eng):
+    proj = project()
+    converge(eng, proj, UpOptions())
+    eng.containers.rename("demo-worker-1", "0123456789ab_demo-worker-1")   # died mid-recreate
+    assert "container demo-worker-1                recreate   container name mismatch" in up_plan(eng, proj)
+    converge(eng, proj, UpOptions())
+    assert sorted(c.info.name for c in eng.containers.by_id.values()) == [
+        "demo-db-1", "demo-web-1", "demo-worker-1"]
