@@ -123,6 +123,12 @@ class VolumeService:
         and anonymous volumes, copies image content into empty volumes, records the use.
         On error nothing made here is left behind."""
         out, created, recorded = [], [], []
+        seen: set[str] = set()
+        for m in mounts:
+            target = "/" + m.target.strip("/")
+            if target in seen:
+                raise InvalidArgument(f"Duplicate mount point: {m.target}")
+            seen.add(target)
         mounts = tuple(mounts) + self._volumes_from(container_id, mounts)
         try:
             for m in mounts:

@@ -96,6 +96,9 @@ def test_bind_missing_source_and_rollback(engine, tmp_path):
                                             Mount("bind", "/b", missing)), "")
     assert engine.volumes.list() == []                  # the volume made before the error is gone
     assert not os.path.exists(missing)
+    with pytest.raises(InvalidArgument, match="Duplicate mount point: /a/"):
+        engine.volumes.prepare_mounts(cid, (Mount("volume", "/a", "v1"), Mount("tmpfs", "/a/")), "")
+    assert engine.volumes.list() == []
 
 
 def test_tmpfs_and_bind_driver_options(engine, tmp_path):
