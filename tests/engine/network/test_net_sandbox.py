@@ -54,6 +54,7 @@ def test_names_resolve_and_round_robin(net_engine):
     sbc = net_engine.networks.setup_sandbox(client)
     ip1, ip2 = sb1.endpoints[net]["IPAddress"], sb2.endpoints[net]["IPAddress"]
     assert _dig(sbc.netns_path, web1.name) == (0, [ip1])
+    assert _dig(sbc.netns_path, web1.name, dnsmsg.TYPE_AAAA) == (0, [])     # known, no IPv6
     assert _dig(sbc.netns_path, "myhost")[1] == [sbc.endpoints[net]["IPAddress"]]
     assert _dig(sbc.netns_path, web2.id[:12])[1] == [ip2]
     answers = [_dig(sbc.netns_path, "web")[1] for _ in range(3)]
