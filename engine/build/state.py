@@ -185,76 +185,108 @@ def _healthcheck(node: Node, st: StageState) -> dict:
     return hc
 
 
+def _env(node, st, env, escape):
+    pairs = [(expand(k, env, escape), expand(v, env, escape)) for k, v in parse_pairs(node, escape)]
+    for k, v in pairs:
+        st.set_env(k, v)
+    return "ENV " + " ".join(f"{k}={v}" for k, v in pairs)
+
+
+def _label(node, st, env, escape):
+    pairs = [(expand(k, env, escape), expand(v, env, escape)) for k, v in parse_pairs(node, escape)]
+    labels = st.config.get("Labels") or {}
+    labels.update(dict(pairs))
+    st.config["Labels"] = labels
+    return "LABEL " + " ".join(f"{k}={v}" for k, v in pairs)
+
+
+def _cmd(node, st, env, escape):
+    st.config["Cmd"] = _cmd_value(node, st)
+    st.cmd_set = True
+    return "CMD " + go_quote_list(st.config["Cmd"])
+
+
+def _entrypoint(node, st, env, escape):
+    st.config["Entrypoint"] = _cmd_value(node, st)
+    if not st.cmd_set:
+        st.config["Cmd"] = None              # an inherited CMD is reset by ENTRYPOINT
+    return "ENTRYPOINT " + go_quote_list(st.config["Entrypoint"])
+
+
+def _expose_instr(node, st, env, escape):
+    ports = _expose(expand_words(node.rest, env, escape), node.line)
+    exposed = st.config.get("ExposedPorts") or {}
+    for p in ports:
+        exposed[p] = {}
+    st.config["ExposedPorts"] = exposed
+    return "EXPOSE map[" + " ".join(f"{p}:{{}}" for p in ports) + "]"
+
+
+def _volume(node, st, env, escape):
+    paths = [expand(p, env, escape) for p in node.json_args] if node.json_args is not None \
+        else expand_words(node.rest, env, escape)
+    if any(not p.strip() for p in paths):
+        raise BuildError(f"Dockerfile:{node.line}: VOLUME specified can not be an empty string")
+    vols = st.config.get("Volumes") or {}
+    for p in paths:
+        vols[p] = {}
+    st.config["Volumes"] = vols
+    return "VOLUME " + go_quote_list(paths)
+
+
+def _user(node, st, env, escape):
+    st.config["User"] = expand(node.rest, env, escape)
+    return "USER " + st.config["User"]
+
+
+def _workdir(node, st, env, escape):
+    path = expand(node.rest, env, escape)
+    st.config["WorkingDir"] = posixpath.normpath(posixpath.join(st.workdir(), path))
+    return "WORKDIR " + st.config["WorkingDir"]
+
+
+def _stopsignal(node, st, env, escape):
+    st.config["StopSignal"] = expand(node.rest, env, escape)
+    return "STOPSIGNAL " + st.config["StopSignal"]
+
+
+def _healthcheck_instr(node, st, env, escape):
+    st.config["Healthcheck"] = _healthcheck(node, st)
+    return "HEALTHCHECK " + node.rest
+
+
+def _shell(node, st, env, escape):
+    st.config["Shell"] = list(node.json_args)
+    return "SHELL " + go_quote_list(st.config["Shell"])
+
+
+def _onbuild(node, st, env, escape):
+    st.config["OnBuild"] = list(st.config.get("OnBuild") or []) + [node.rest]
+    return "ONBUILD " + node.rest
+
+
+def _maintainer(node, st, env, escape):
+    st.image["author"] = expand(node.rest, env, escape)
+    return "MAINTAINER " + st.image["author"]
+
+
+METADATA_HANDLERS = {
+    "env": _env, "label": _label, "cmd": _cmd, "entrypoint": _entrypoint,
+    "expose": _expose_instr, "volume": _volume, "user": _user, "workdir": _workdir,
+    "stopsignal": _stopsignal, "healthcheck": _healthcheck_instr, "shell": _shell,
+    "onbuild": _onbuild, "maintainer": _maintainer,
+}
+
+
 def apply_metadata(node: Node, st: StageState, escape: str, build_args: dict,
                    global_args: dict, used_args: set) -> str:
     """Apply a config-only instruction to ``st``; returns the history text (created_by)."""
-    env = st.expansion_env()
-    cfg = st.config
-    cmd = node.cmd
-    if cmd == "env":
-        pairs = [(expand(k, env, escape), expand(v, env, escape))
-                 for k, v in parse_pairs(node, escape)]
-        for k, v in pairs:
-            st.set_env(k, v)
-        return "ENV " + " ".join(f"{k}={v}" for k, v in pairs)
-    if cmd == "label":
-        pairs = [(expand(k, env, escape), expand(v, env, escape))
-                 for k, v in parse_pairs(node, escape)]
-        labels = cfg.get("Labels") or {}
-        labels.update(dict(pairs))
-        cfg["Labels"] = labels
-        return "LABEL " + " ".join(f"{k}={v}" for k, v in pairs)
-    if cmd == "arg":
+    if node.cmd == "arg":
         return _apply_arg(node, st, escape, build_args, global_args, used_args)
-    if cmd == "cmd":
-        cfg["Cmd"] = _cmd_value(node, st)
-        st.cmd_set = True
-        return "CMD " + go_quote_list(cfg["Cmd"])
-    if cmd == "entrypoint":
-        cfg["Entrypoint"] = _cmd_value(node, st)
-        if not st.cmd_set:
-            cfg["Cmd"] = None
-        return "ENTRYPOINT " + go_quote_list(cfg["Entrypoint"])
-    if cmd == "expose":
-        ports = _expose(expand_words(node.rest, env, escape), node.line)
-        exposed = cfg.get("ExposedPorts") or {}
-        for p in ports:
-            exposed[p] = {}
-        cfg["ExposedPorts"] = exposed
-        return "EXPOSE map[" + " ".join(f"{p}:{{}}" for p in ports) + "]"
-    if cmd == "volume":
-        paths = [expand(p, env, escape) for p in node.json_args] if node.json_args is not None \
-            else expand_words(node.rest, env, escape)
-        if any(not p.strip() for p in paths):
-            raise BuildError(f"Dockerfile:{node.line}: VOLUME specified can not be an empty string")
-        vols = cfg.get("Volumes") or {}
-        for p in paths:
-            vols[p] = {}
-        cfg["Volumes"] = vols
-        return "VOLUME " + go_quote_list(paths)
-    if cmd == "user":
-        cfg["User"] = expand(node.rest, env, escape)
-        return "USER " + cfg["User"]
-    if cmd == "workdir":
-        path = expand(node.rest, env, escape)
-        cfg["WorkingDir"] = posixpath.normpath(posixpath.join(st.workdir(), path))
-        return "WORKDIR " + cfg["WorkingDir"]
-    if cmd == "stopsignal":
-        cfg["StopSignal"] = expand(node.rest, env, escape)
-        return "STOPSIGNAL " + cfg["StopSignal"]
-    if cmd == "healthcheck":
-        cfg["Healthcheck"] = _healthcheck(node, st)
-        return "HEALTHCHECK " + node.rest
-    if cmd == "shell":
-        cfg["Shell"] = list(node.json_args)
-        return "SHELL " + go_quote_list(cfg["Shell"])
-    if cmd == "onbuild":
-        cfg["OnBuild"] = list(cfg.get("OnBuild") or []) + [node.rest]
-        return "ONBUILD " + node.rest
-    if cmd == "maintainer":
-        st.image["author"] = expand(node.rest, env, escape)
-        return "MAINTAINER " + st.image["author"]
-    raise BuildError(f"Dockerfile:{node.line}: {cmd.upper()} is not a metadata instruction")
+    handler = METADATA_HANDLERS.get(node.cmd)
+    if handler is None:
+        raise BuildError(f"Dockerfile:{node.line}: {node.cmd.upper()} is not a metadata instruction")
+    return handler(node, st, st.expansion_env(), escape)
 
 
 def _apply_arg(node: Node, st: StageState, escape: str, build_args: dict,
