@@ -33,6 +33,11 @@ def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_de
     # a SIGTERM is handled like the first Ctrl-C
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
+        from compose.naming import log_prefix
+        attached = [log_prefix(project.name, c.name) for c in follower.containers()]
+        if attached:
+            sys.stdout.write(f"Attaching to {', '.join(attached)}\n")
+            sys.stdout.flush()
         follower.start()
         code = _watch_exits(engine, project, follower, services, abort_exit, abort_failure,
                             exit_code_from)

@@ -48,6 +48,11 @@ def validate_up_flags(*, detach, wait, abort_exit, abort_failure, exit_code_from
 def _up_options(project, services, *, no_deps, force_recreate, no_recreate, always_recreate_deps,
                 renew_anon, remove_orphans, scale, no_start, timeout):
     from compose.reconcile import UpOptions
+    for name, count in pc.parse_scale(scale).items():
+        if name not in project.services:
+            raise UsageError(f"no such service: {name}")
+        if count > 1 and project.services[name].container_name:
+            raise UsageError(f'can\'t set container_name and {name} as container name must be unique')
     recreate = "force" if force_recreate else ("never" if no_recreate else "diverged")
     deps = "force" if always_recreate_deps else ("never" if no_recreate else "diverged")
     return UpOptions(services=tuple(services), no_deps=no_deps, recreate=recreate,

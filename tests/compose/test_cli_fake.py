@@ -282,7 +282,7 @@ def test_attach_selection(cli):
     assert "quick-1  | from quick" in out and "from slow" not in out
     cli("down")
     code, out, err = cli("up", "--no-color", "--no-log-prefix", "--attach", "slow", text=ABORT)
-    assert out.splitlines()[0] == "from slow"
+    assert out.splitlines()[:2] == ["Attaching to slow-1", "from slow"]
 
 
 def test_ignore_orphans_env(cli, monkeypatch):
