@@ -40,7 +40,7 @@ def resolve(user: str, group_add=(), root: str = "/") -> tuple[int, int, list[in
         gid = _group_id(group, groups)
     extra: list[int] = [gid]
     if username and not group:
-        extra = [int(g[2]) for g in groups
+        extra += [int(g[2]) for g in groups
                  if len(g) >= 4 and username in g[3].split(",") and g[2].isdigit()]
     for g in group_add:
         extra.append(_group_id(str(g), groups))

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.root
 def _cli(eng, *args, **kw):
     env = dict(os.environ, PYCOMPOSE_ROOT=str(eng.layout.root),
                PYCOMPOSE_RUNROOT=str(eng.layout.runroot))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)      # cache bytecode: each CLI call is a new process
     return subprocess.run([sys.executable, "-m", "compose", *args], capture_output=True,
                           text=True, env=env, timeout=60, **kw)
 
