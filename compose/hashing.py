@@ -21,7 +21,7 @@ _EXCLUDED = ("build", "pull_policy", "scale", "depends_on", "profiles")
 def service_hash_input(service: Any) -> bytes:
     """The exact bytes that are hashed (useful for debugging hash divergences)."""
     from compose.loader.output import shape
-    raw = service.raw if hasattr(service, "raw") else service
+    raw = (service.hash_source or service.raw) if hasattr(service, "raw") else service
     data = {k: v for k, v in dict(raw).items() if k not in _EXCLUDED}
     if isinstance(data.get("deploy"), Mapping):
         data["deploy"] = {k: v for k, v in data["deploy"].items() if k != "replicas"}

@@ -450,6 +450,7 @@ class Service:
     pre_stop: tuple = ()
     raw: dict = field(default_factory=dict)
     scale_value: Optional[int] = None    # the `scale` key (use .scale)
+    hash_source: dict = field(default_factory=dict)  # the dict compose.hashing hashes
 
     @property
     def scale(self) -> int:

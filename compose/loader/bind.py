@@ -113,10 +113,16 @@ def _volume(key: str, d: Mapping) -> "m.Volume":
 
 
 def bind_project(cls, d: Mapping, *, working_dir: str = "", config_files=(), environment=None,
-                 profiles=(), disabled: Mapping | None = None, env_files=()) -> "m.Project":
+                 profiles=(), disabled: Mapping | None = None, env_files=(),
+                 hash_sources: Mapping | None = None) -> "m.Project":
+    import dataclasses
+    services = {k: m.Service.from_dict(k, v) for k, v in (d.get("services") or {}).items()}
+    for k, src in (hash_sources or {}).items():
+        if k in services:
+            services[k] = dataclasses.replace(services[k], hash_source=src)
     return cls(
         name=str(d.get("name", "")), working_dir=working_dir, config_files=tuple(config_files),
-        services={k: m.Service.from_dict(k, v) for k, v in (d.get("services") or {}).items()},
+        services=services,
         networks={k: _network(k, v) for k, v in (d.get("networks") or {}).items()},
         volumes={k: _volume(k, v) for k, v in (d.get("volumes") or {}).items()},
         secrets={k: _file_object(m.Secret, k, v or {}) for k, v in (d.get("secrets") or {}).items()},

@@ -47,7 +47,7 @@ def hashes(project, spec: str) -> str:
     for name in names:
         if name not in project.services:
             raise UsageError(f"no such service: {name}")
-        out.append(f"{name} {service_hash(project.config_dict['services'][name])}\n")
+        out.append(f"{name} {service_hash(project.services[name])}\n")
     return "".join(out)
 
 

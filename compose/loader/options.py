@@ -29,7 +29,11 @@ class LoadOptions:
         return dict(os.environ if self.environ is None else self.environ)
 
     def workdir(self) -> str:
-        return os.path.abspath(self.cwd or os.getcwd())
+        try:
+            return os.path.abspath(self.cwd or os.getcwd())
+        except OSError as e:
+            from compose.errors import ComposeError
+            raise ComposeError(f"cannot use the current directory: {e.strerror}") from None
 
     def warn(self, message: str) -> None:
         if self.on_warning is not None:

@@ -94,7 +94,8 @@ CHILDREN = {
     ("develop", "watch"): "watch[]", ("watch", "exec"): "hook",
 }
 _JSON_ALWAYS = {"service": {"command": None, "entrypoint": None},
-                "network": {"ipam": {}}, "deploy": {"resources": {}, "placement": {}}}
+                "network": {"ipam": {}}, "deploy": {"resources": {}, "placement": {}},
+                "watch": {"exec": {"command": None}}, "hook": {"command": None}}
 
 
 def _natural_key(key: Any):
@@ -126,7 +127,11 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
     out = {}
     for k in order:
         if k in value:
-            out[k] = shape(value[k], CHILDREN.get((kind, k)), fmt)
+            child = CHILDREN.get((kind, k))
+            v = value[k]
+            if _omitted(kind, k, v, child):
+                continue
+            out[k] = shape(v, child, fmt)
     extras = sorted(k for k in value if k not in out)
     for k in extras:
         if fmt == "json" and kind != "project" and str(k).startswith("x-"):
@@ -137,6 +142,25 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
     if kind == "build" and isinstance(out.get("extra_hosts"), dict):
         out["extra_hosts"] = [f"{h}={ip}" for h, ips in out["extra_hosts"].items() for ip in ips]
     return out
+
+
+_POINTER_BOOLS = {("service", "init"), ("service", "attach"), ("network", "enable_ipv4"),
+                  ("network", "enable_ipv6")}
+_KEEP_EMPTY = {("service", "command"), ("service", "entrypoint"), ("depends", "required"),
+               ("hook", "command")}
+
+
+def _omitted(kind: str, key: str, value: Any, child: str | None) -> bool:
+    """Go's omitempty: empty maps/slices, "" and nil are left out (pointers to structs stay)."""
+    if (kind, key) in _KEEP_EMPTY:
+        return False
+    if value is None or value == "":
+        return True
+    if value is False and (kind, key) not in _POINTER_BOOLS:
+        return True
+    if isinstance(value, (list, dict)) and not value:
+        return child is None or child.endswith("[]") or child.endswith("{}")
+    return False
 
 
 def escape_dollars(value: Any) -> Any:
@@ -151,7 +175,7 @@ def escape_dollars(value: Any) -> Any:
 
 def to_json(config: dict, *, escape: bool = True) -> str:
     data = shape(escape_dollars(config) if escape else config, "project", "json")
-    data = {k: data[k] for k in sorted(data)}
+    data = {k: data[k] for k in sorted(data) if k != "models"}
     return json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n"
 
 

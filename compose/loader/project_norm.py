@@ -57,6 +57,19 @@ def _resolve_environment(svc: dict, env: dict, opts) -> None:
         svc.pop("environment", None)
 
 
+def _hash_source(svc: dict, env: dict) -> dict:
+    """The service as Docker Compose hashes it: env_file kept, bare variables resolved."""
+    out = dict(svc)
+    if isinstance(out.get("environment"), dict):
+        out["environment"] = {k: (env.get(k) if v is None and k in env else v)
+                              for k, v in out["environment"].items()}
+    if isinstance(out.get("env_file"), list):
+        out["env_file"] = [e["path"] if e.get("required", True) and not e.get("format") else
+                           dict(e, required=bool(e.get("required", True)))
+                           for e in out["env_file"]]
+    return out
+
+
 def _active_profiles(profiles: list, services: dict, named: list) -> set:
     active = set(profiles)
     for name in named:
@@ -121,6 +134,11 @@ def _names(section: dict, project: str) -> dict:
             value.pop("external", None)
             value.setdefault("name", f"{project}_{key}")
         value["name"] = scalar_str(value["name"])
+        if isinstance(value.get("driver_opts"), dict):
+            value["driver_opts"] = {str(k): scalar_str(v) for k, v in value["driver_opts"].items()}
+        if "labels" in value:
+            from .shortsyntax import key_value_list
+            value["labels"] = key_value_list(value["labels"], bare="")
         out[key] = value
     return out
 
@@ -145,7 +163,7 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
     services_in = merged.get("services") or {}
     if not isinstance(services_in, dict):
         services_in = {}
-    services = {}
+    services, hash_sources = {}, {}
     for sname, svc in services_in.items():
         svc = dict(svc or {})
         sctx = ServiceContext(sname, ctx.project_dir, env, resolve_paths=opts.resolve_paths,
@@ -153,6 +171,7 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
         svc = normalize_service(svc, sctx)
         if opts.normalize:
             _implicit_depends(svc)
+        hash_sources[sname] = dict(svc)
         if opts.resolve_env_files:
             _resolve_environment(svc, env, opts)
         services[sname] = svc
@@ -162,6 +181,9 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
     networks = merged.get("networks") or {}
     if opts.normalize:
         networks = _default_networks(enabled, networks)
+    hash_sources = {k: _hash_source(dict(hash_sources[k], **({"networks": v["networks"]} if "networks" in v
+                                                             else {})), env)
+                    for k, v in enabled.items()}
     top = {"networks": networks, "volumes": merged.get("volumes") or {},
            "secrets": merged.get("secrets") or {}, "configs": merged.get("configs") or {}}
     if opts.consistency:
@@ -183,4 +205,5 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
             config[key] = value
     return Project.from_dict(config, working_dir=ctx.project_dir, config_files=ctx.files,
                              environment=env, profiles=active, disabled=disabled,
-                             env_files=ctx.env_files)
+                             env_files=ctx.env_files,
+                             hash_sources={k: v for k, v in hash_sources.items() if k in enabled})

@@ -81,8 +81,10 @@ def _build(build: dict, ctx: ServiceContext) -> dict:
     for key in ("no_cache", "pull", "privileged"):
         if key in out:
             out[key] = n.to_bool(out[key], ctx.where(f"build.{key}"))
+            if not out[key]:
+                del out[key]
     if "secrets" in out:
-        out["secrets"] = [_file_ref(s, ctx, secret=True) for s in out["secrets"]]
+        out["secrets"] = [_file_ref(s, ctx, secret=False) for s in out["secrets"]]
     return out
 
 
@@ -223,6 +225,12 @@ def normalize_service(svc: dict, ctx: ServiceContext) -> dict:
     for key, secret in (("secrets", True), ("configs", False)):
         if isinstance(out.get(key), list):
             out[key] = [_file_ref(r, ctx, secret) for r in out[key]]
+    if isinstance(out.get("models"), list):
+        out["models"] = {scalar_str(m): None for m in out["models"]}
+    if isinstance(out.get("networks"), dict):
+        out["networks"] = {k: (dict(v, driver_opts=_str_map(v["driver_opts"]))
+                               if isinstance(v, dict) and isinstance(v.get("driver_opts"), dict) else v)
+                           for k, v in out["networks"].items()}
     if isinstance(out.get("logging"), dict) and isinstance(out["logging"].get("options"), dict):
         out["logging"] = dict(out["logging"], options=_str_map(out["logging"]["options"]))
     if out.get("pull_policy") == "if_not_present":

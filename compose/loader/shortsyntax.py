@@ -171,8 +171,6 @@ def parse_volume(spec: str) -> dict:
             bind["propagation"] = opt
         elif opt == "nocopy":
             volume["nocopy"] = True
-        elif opt in ("consistent", "cached", "delegated"):
-            entry["consistency"] = opt
     if kind == "bind":
         bind["create_host_path"] = True
         entry["bind"] = {k: bind[k] for k in ("selinux", "propagation", "create_host_path") if k in bind}
