@@ -52,9 +52,9 @@ class NetworkService:
     def _new_record(self, spec: NetworkSpec) -> dict:
         ours = [ipaddress.ip_network(r["subnet"]) for r in store.all_records(self.layout)]
         net_id = store.new_id()
-        rec = {"id": net_id, "name": spec.name, "driver": spec.driver, "internal": spec.internal,
-               "attachable": spec.attachable, "enable_ipv6": spec.enable_ipv6,
-               "ipam_driver": spec.ipam_driver, "labels": dict(spec.labels),
+        rec = {"id": net_id, "name": spec.name, "driver": spec.driver or "bridge",
+               "internal": spec.internal, "attachable": spec.attachable,
+               "enable_ipv6": spec.enable_ipv6, "ipam_driver": spec.ipam_driver or "default", "labels": dict(spec.labels),
                "options": dict(spec.driver_opts), "created": store.now(),
                "bridge": spec.driver_opts.get("com.docker.network.bridge.name") or
                bridge.bridge_name(net_id),
@@ -80,8 +80,12 @@ class NetworkService:
                    gateway=str(gateway), aux=aux)
         return rec
 
-    def remove(self, name_or_id: str) -> None:
+    def remove(self, name_or_id: str, *, predefined: bool = False) -> None:
+        """Remove an unused network. The default ``bridge`` network is predefined (like
+        Docker's) and only goes with ``predefined=True`` (engine cleanup)."""
         rec = store.find(self.layout, name_or_id)
+        if rec.get("default") and not predefined:
+            raise Conflict(f"{rec['name']} is a pre-defined network and cannot be removed")
         with firewall.host_lock(), store.lock(self.layout, rec["id"]):
             users = self._live_endpoints(rec, locked=True) or self._attached(rec)
             if users:

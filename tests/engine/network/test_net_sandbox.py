@@ -245,6 +245,8 @@ def test_network_modes_none_host_container_and_default_bridge(net_engine):
     assert _leftovers(net_engine, [none.id, plain.id]) == []
     default = net_engine.networks.inspect("bridge")
     assert default.containers == {} and not os.path.exists(f"/sys/class/net/{default.bridge}")
+    with pytest.raises(Exception, match="bridge is a pre-defined network and cannot be removed"):
+        net_engine.networks.remove("bridge")
 
 
 def test_connect_disconnect_running_and_reconcile(net_engine):
