@@ -271,3 +271,24 @@ def test_attached_up_refollows_restarts_and_ctrl_c_stops_gracefully(proj):
     assert p.returncode == 0, err
     assert "Gracefully Stopping... press Ctrl+C again to force" in err
     assert [c for c in proj.engine.containers.list() if c.name.startswith(proj.name)] == []
+
+
+def test_example_scaled_service_reached_by_name(proj):
+    example = Path(__file__).resolve().parents[2] / "examples" / "scaled" / "compose.yaml"
+    code, out, err = proj("-f", str(example), "up", "-d")
+    assert code == 0, err
+    try:
+        hostnames = set()
+        for c in proj.engine.containers.list():
+            if c.labels.get("com.docker.compose.service") == "api" and c.name.startswith(proj.name):
+                hostnames.add(c.id[:12])
+        assert len(hostnames) == 3
+        code, out, err = proj("-f", str(example), "exec", "-T", "client", "nslookup", "api")
+        assert code == 0, err
+        answers = {line.split()[-1] for line in out.splitlines()[2:] if line.startswith("Address")}
+        assert len(answers) == 3, out                      # every replica's address
+        code, out, err = proj("-f", str(example), "exec", "-T", "client", "wget", "-q", "-O-",
+                              "http://api:8000/")
+        assert code == 0 and out.strip() in hostnames
+    finally:
+        proj("-f", str(example), "down", "-t", "1")
