@@ -96,8 +96,9 @@ def _secrets(project, service, tmpdir: str) -> dict:
         if secret.file:
             path = secret.file
         else:
+            env = getattr(project, "environment", None) or os.environ
             value = secret.content if secret.content is not None else \
-                os.environ.get(secret.environment or "", "")
+                env.get(secret.environment or "", "")
             path = os.path.join(tmpdir, f"secret-{ref.source}")
             with open(path, "w") as f:
                 f.write(value)
@@ -115,8 +116,15 @@ def _spec(project, service, options: BuildOptions, built: dict, tmpdir: str, war
                          "(use default, host or none)")
     if b.cache_from:
         warn(f"service {service.name}: cache_from is ignored (pycompose uses its local build cache)")
+    env = getattr(project, "environment", None) or os.environ
     args = {k: v for k, v in (b.args or {}).items()}
     args.update(options.build_args)
+    for k, v in list(args.items()):
+        if v is None:                       # "args: [NAME]" / "--build-arg NAME": from the env
+            if k in env:
+                args[k] = env[k]
+            else:
+                del args[k]
     contexts = {}
     for name, value in (b.additional_contexts or {}).items():
         if isinstance(value, str) and value.startswith("service:"):

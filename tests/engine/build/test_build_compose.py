@@ -67,6 +67,37 @@ def test_build_services(engine, busybox_image, tmp_path):
         assert (root / "greeting").read_text() == "cli\n"
 
 
+EXTRAS = """\
+services:
+  extras:
+    build:
+      context: .
+      target: final
+      network: none
+      extra_hosts:
+        db.internal: 10.1.2.3
+      secrets: [token]
+secrets:
+  token:
+    environment: BUILD_TOKEN
+"""
+
+
+def test_build_section_extras(engine, busybox_image, tmp_path):
+    make_context(tmp_path, {
+        "compose.yaml": EXTRAS,
+        "Dockerfile": "FROM busybox AS final\n"
+                      "RUN --mount=type=secret,id=token,required cat /run/secrets/token > /token-copy\n"
+                      "RUN grep db.internal /etc/hosts > /hosts-line\n"
+                      "FROM busybox AS other\nRUN exit 9\n"})
+    project = load_project(LoadOptions(files=[str(tmp_path / "compose.yaml")], project_name="bx",
+                                       environ={"BUILD_TOKEN": "tok-123"}))
+    built = build_services(project, engine, ["extras"])     # value from the project's env
+    with image_root(engine, built["extras"].id) as root:
+        assert (root / "token-copy").read_text() == "tok-123"
+        assert (root / "hosts-line").read_text().split() == ["10.1.2.3", "db.internal"]
+
+
 def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path, capsys, monkeypatch):
     from compose.cli.main import run
     from engine.api import Engine
