@@ -219,7 +219,7 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
                          f"({url_sources[0]}): use ADD")
     from .remote import fetch
     downloads = [fetch(run, url, node, flag(node, "checksum")) for url in url_sources]
-    is_add = node.cmd == "add"
+    is_add = node.cmd == "add" and flag(node, "unpack", "true").lower() not in ("false", "0")
     opts = _copy_options(node, st, env, escape)
     source = SourceResolver(run, st, node, env, escape)
     digest = [source.digest(file_sources), [d.digest for d in downloads]]

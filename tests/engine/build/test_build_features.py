@@ -52,6 +52,7 @@ def test_add_archives_and_copy_flags(engine, busybox_image, build_ctx):
         "Dockerfile": "FROM busybox\n"
                       "ADD a.tar.bz2 b.tar.xz c.tar.zst /archives/\n"
                       "ADD --chown=1000:1000 notar.gz /raw/\n"
+                      "ADD --unpack=false a.tar.bz2 /packed/\n"
                       "COPY --exclude=*.md --exclude=skip/ docs/ /docs/\n"
                       "COPY --parents app/*/conf.ini /etc/\n"
                       "ENV DEST=/env-dest\n"
@@ -67,6 +68,7 @@ def test_add_archives_and_copy_flags(engine, busybox_image, build_ctx):
     with image_root(engine, info.id) as root:
         assert sorted(os.listdir(root / "archives")) == ["a.sh", "b.sh", "c.sh"]
         assert os.stat(root / "archives/a.sh").st_mode & 0o777 == 0o755
+        assert (root / "packed/a.tar.bz2").read_bytes().startswith(b"BZh")
         raw = root / "raw/notar.gz"
         assert raw.read_bytes().startswith(b"\x1f\x8b") and os.stat(raw).st_uid == 1000
         assert sorted(os.listdir(root / "docs")) == ["guide.txt"]
