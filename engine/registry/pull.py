@@ -9,6 +9,9 @@ held while downloading; the image index lock is taken only for the final registr
 from __future__ import annotations
 
 import hashlib
+import io
+import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
@@ -70,46 +73,146 @@ def resolve(client: RegistryClient, ref: reference.Reference, want: dict, explic
     return body, media_type, top, top
 
 
+class _Pipe(io.RawIOBase):
+    """A blocking byte pipe between the download thread and the unpacking thread."""
+
+    def __init__(self) -> None:
+        self._q: queue.Queue = queue.Queue(maxsize=32)
+        self._buf = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def feed(self, chunk: bytes) -> None:
+        self._q.put(chunk)
+
+    def finish(self, error: Optional[BaseException] = None) -> None:
+        self._q.put(error if error is not None else _EOF)
+
+    def readinto(self, b) -> int:
+        while not self._buf and not self._eof:
+            item = self._q.get()
+            if item is _EOF:
+                self._eof = True
+            elif isinstance(item, BaseException):
+                self._eof = True
+                raise EOFError("download interrupted")
+            else:
+                self._buf = item
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def drain(self) -> None:
+        try:
+            while not self._eof:
+                self._buf = b""
+                self.readinto(bytearray(1 << 16))
+        except EOFError:
+            pass
+
+
+_EOF = object()
+
+
+class _Unpacker(threading.Thread):
+    """Unpacks a layer from a _Pipe while it downloads (into a private staging dir)."""
+
+    def __init__(self, snapshots, diff_id: str, what: str) -> None:
+        super().__init__(daemon=True, name=f"unpack-{what}")
+        self.pipe, self.snapshots, self.diff_id, self.what = _Pipe(), snapshots, diff_id, what
+        self.staging = None
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        try:
+            self.staging = self.snapshots.unpack_staging(self.pipe, self.diff_id, self.what)
+        except BaseException as e:      # reported by the downloader
+            self.error = e
+        finally:
+            self.pipe.drain()
+
+
+def _stream_body(resp, writer, sink, on_event: Sink, ident: str, total: int) -> None:
+    last = writer.offset
+    for chunk in resp.iter_raw():
+        writer.write(chunk)
+        if sink is not None:
+            sink.feed(chunk)
+        if writer.offset - last >= PROGRESS_STEP:
+            last = writer.offset
+            _emit(on_event, "layer", ident, "Downloading", writer.offset, total)
+
+
 def download_blob(svc, client: RegistryClient, desc: mf.Descriptor, on_event: Sink,
-                  ident: str) -> None:
-    """Fetch one blob into the content store (resuming a partial ingest), verified."""
+                  ident: str, unpack_as: Optional[str] = None):
+    """Fetch one blob into the content store (resuming a partial ingest), verified.
+
+    With ``unpack_as`` (a diff id) and a fresh download, the layer is unpacked while it
+    downloads; returns the verified staging dir to publish (None when not streamed)."""
     hexpart = desc.digest.partition(":")[2]
     with flock(svc.layout.lock_file(f"ingest-{hexpart}"), timeout=3600, what=f"download of {ident}"):
         if svc.content.has(desc.digest):
             _emit(on_event, "layer", ident, "Already exists")
-            return
+            return None
         writer = svc.content.writer(hexpart, resume=True)
-        headers = {"Range": f"bytes={writer.offset}-"} if 0 < writer.offset < desc.size else {}
         if writer.offset >= desc.size:
             writer.truncate()
+        headers = {"Range": f"bytes={writer.offset}-"} if writer.offset else {}
+        unpacker = _Unpacker(svc.snapshots, unpack_as, f"layer {ident}") \
+            if unpack_as and not writer.offset else None
         try:
             resp = client.request("GET", f"/v2/{client.repository}/blobs/{desc.digest}", stream=True,
                                   ok=(200, 206), headers=headers, what=f"downloading {ident}")
             try:
                 if resp.status_code == 200 and writer.offset:
                     writer.truncate()
-                last = writer.offset
-                for chunk in resp.iter_raw():
-                    writer.write(chunk)
-                    if writer.offset - last >= PROGRESS_STEP:
-                        last = writer.offset
-                        _emit(on_event, "layer", ident, "Downloading", writer.offset, desc.size)
+                if unpacker is not None:
+                    unpacker.start()
+                _stream_body(resp, writer, unpacker and unpacker.pipe, on_event, ident, desc.size)
             finally:
                 resp.close()
-        except (httpx.HTTPError, RegistryError) as e:
+        except BaseException as e:
             writer.close()
-            raise RegistryError(f"downloading {ident} from {client.domain} was interrupted: "
-                                f"{e} (the next pull resumes it)") from None
-        except BaseException:
-            writer.close()
+            _stop(unpacker, e)
+            if isinstance(e, (httpx.HTTPError, RegistryError)):
+                raise RegistryError(f"downloading {ident} from {client.domain} was interrupted: "
+                                    f"{e} (the next pull resumes it)") from None
             raise
         if writer.offset < desc.size:
             writer.close()
+            _stop(unpacker, EOFError("truncated"))
             raise RegistryError(f"downloading {ident} from {client.domain}: connection closed after "
                                 f"{writer.offset} of {desc.size} bytes (the next pull resumes it)")
         _emit(on_event, "layer", ident, "Verifying Checksum")
-        writer.commit(desc.digest, desc.size)
+        if unpacker is not None:
+            unpacker.pipe.finish()
+        try:
+            writer.commit(desc.digest, desc.size)
+        except BaseException:
+            _stop(unpacker, None)
+            raise
         _emit(on_event, "layer", ident, "Download complete")
+    if unpacker is None:
+        return None
+    unpacker.join()
+    if unpacker.error is not None:
+        raise unpacker.error
+    return unpacker.staging
+
+
+def _stop(unpacker: Optional[_Unpacker], error: Optional[BaseException]) -> None:
+    """Stop a streaming unpack after a failed download and throw its work away."""
+    if unpacker is None or not unpacker.is_alive() and unpacker.staging is None:
+        return
+    if error is not None:
+        unpacker.pipe.finish(error)
+    if unpacker.is_alive() or unpacker.ident is not None:
+        unpacker.join()
+    if unpacker.staging is not None:
+        unpacker.snapshots.discard(unpacker.staging)
 
 
 def _fetch_layer(svc, client, desc: mf.Descriptor, diff_id: str, chain_id: str, parent,
@@ -118,10 +221,16 @@ def _fetch_layer(svc, client, desc: mf.Descriptor, diff_id: str, chain_id: str, 
     if svc.snapshots.lookup(chain_id) is not None and svc.content.has(desc.digest):
         _emit(on_event, "layer", ident, "Already exists")
         return
-    download_blob(svc, client, desc, on_event, ident)
+    staging = None
+    if not svc.content.has(desc.digest):
+        staging = download_blob(svc, client, desc, on_event, ident,
+                                unpack_as=diff_id if svc.snapshots.lookup(chain_id) is None else None)
     _emit(on_event, "layer", ident, "Extracting")
-    with svc.content.open(desc.digest) as blob:
-        path = svc.snapshots.commit_layer(chain_id, parent, diff_id, blob, f"layer {ident}")
+    if staging is not None:
+        path = svc.snapshots.publish(staging, chain_id, parent)
+    else:
+        with svc.content.open(desc.digest) as blob:
+            path = svc.snapshots.commit_layer(chain_id, parent, diff_id, blob, f"layer {ident}")
     svc._remember_layer(desc.digest, diff_id, desc.media_type, desc.size, path)
     _emit(on_event, "layer", ident, "Pull complete")
 

@@ -75,20 +75,38 @@ class Snapshotter:
         existing = self.lookup(chain_id)
         if existing is not None:
             return existing
+        staging = self.unpack_staging(blob, diff_id, what)
+        return self.publish(staging, chain_id, parent)
+
+    def unpack_staging(self, blob: BinaryIO, diff_id: str, what: str = "layer") -> Path:
+        """Unpack into a private staging dir and check the diff id; publish() makes it visible."""
         staging = self._staging()
         try:
             got, size = apply_layer(blob, staging / "fs", "overlay", what)
             if got != diff_id:
                 raise ImageError(f"{what}: content does not match its diff id "
                                  f"(expected {diff_id}, got {got})")
-            write_json(staging / "meta.json", {"chain_id": chain_id, "parent": parent,
-                                               "diff_id": diff_id, "size": size})
-            sid = self._free_sid(chain_id)
-            try:
-                os.rename(staging, self.root / sid)
-            except OSError:
-                if self.lookup(chain_id) is None:      # not a lost race: a real failure
-                    raise
+            write_json(staging / "meta.json", {"diff_id": diff_id, "size": size})
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    def discard(self, staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def publish(self, staging: Path, chain_id: str, parent: Optional[str]) -> Path:
+        """Rename an unpacked staging dir into place as ``chain_id`` (a lost race is fine)."""
+        try:
+            meta = read_json(staging / "meta.json", {}) or {}
+            write_json(staging / "meta.json", dict(meta, chain_id=chain_id, parent=parent))
+            if self.lookup(chain_id) is None:
+                sid = self._free_sid(chain_id)
+                try:
+                    os.rename(staging, self.root / sid)
+                except OSError:
+                    if self.lookup(chain_id) is None:      # not a lost race: a real failure
+                        raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         found = self.lookup(chain_id)
