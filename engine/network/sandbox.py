@@ -321,12 +321,16 @@ def hot_unplug(svc, rec, cid: str) -> None:
 
 
 def _update_dns(svc, state) -> None:
+    """The container's networks changed (hot connect/disconnect): tell netd. A netd that does
+    not know the container (restarted meanwhile) gets a full registration instead."""
+    reply = None
     if state.get("netd"):
-        netd_client.request(svc.layout.netd_socket, {"op": "update", "cid": state["cid"],
-                                                      "netdirs": _dns_netdirs(svc, state)},
-                            start=False)
-    else:
-        _register(svc, state, [])
+        reply = netd_client.request(svc.layout.netd_socket, {
+            "op": "update", "cid": state["cid"], "netdirs": _dns_netdirs(svc, state)}, start=False)
+    if not reply or not reply.get("known"):
+        state["netd"] = True
+        _save(svc, state)
+        _reregister(svc, state, start=True)
 
 
 def reregister_all(svc, skip: str = "") -> None:
@@ -337,29 +341,36 @@ def reregister_all(svc, skip: str = "") -> None:
         cid = state.get("cid", "")
         if not cid or cid == skip or not state.get("netd") or not is_netns(state.get("netns", "")):
             continue
-        holds = []
         try:
-            wanted = [PortBinding(p["container_port"], p["protocol"], p["host_ip"], p["host_port"])
-                      for p in state.get("ports", [])]
-            holds, _ = ports.bind_host_ports(wanted, lambda *a: [])
-        except NetworkError:
-            holds = []
-        netdirs = _dns_netdirs(svc, state)
-        socks = []
-        try:
-            if netdirs:
-                socks = open_sockets_in_netns(state["netns"], [
-                    (socket.SOCK_DGRAM, hostsfiles.EMBEDDED_DNS, 53),
-                    (socket.SOCK_STREAM, hostsfiles.EMBEDDED_DNS, 53)])
-            msg = {"op": "add", "cid": cid, "netdirs": netdirs, "dns_fds": len(socks),
-                   "upstreams": hostsfiles.upstream_servers(state.get("dns", ()))}
-            netd_client.request(svc.layout.netd_socket, msg, [s.fileno() for s in socks + holds],
-                                start=False)
+            _reregister(svc, state, start=False)
         except (OSError, NetworkError):
             continue
-        finally:
-            for s in socks + holds:
-                s.close()
+
+
+def _reregister(svc, state, start: bool) -> None:
+    """(Re)hand a live sandbox to netd: fresh DNS sockets in its netns, its ports re-bound."""
+    holds = []
+    try:
+        wanted = [PortBinding(p["container_port"], p["protocol"], p["host_ip"], p["host_port"])
+                  for p in state.get("ports", [])]
+        holds, _ = ports.bind_host_ports(wanted, lambda *a: [])
+    except NetworkError:
+        holds = []                               # taken meanwhile: DNAT still forwards
+    netdirs = _dns_netdirs(svc, state)
+    socks = []
+    try:
+        if netdirs:
+            socks = open_sockets_in_netns(state["netns"], [
+                (socket.SOCK_DGRAM, hostsfiles.EMBEDDED_DNS, 53),
+                (socket.SOCK_STREAM, hostsfiles.EMBEDDED_DNS, 53)])
+        msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs, "dns_fds": len(socks),
+               "upstreams": hostsfiles.upstream_servers(state.get("dns", ()))}
+        netd_client.request(svc.layout.netd_socket, msg, [s.fileno() for s in socks + holds],
+                            start=start,
+                            on_start=lambda: reregister_all(svc, skip=state["cid"]))
+    finally:
+        for s in socks + holds:
+            s.close()
 
 
 def reconcile(svc) -> list[str]:

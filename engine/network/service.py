@@ -146,6 +146,10 @@ class NetworkService:
         from . import sandbox
         endpoint = endpoint or EndpointSpec()
         rec = store.find(self.layout, network)
+        mode = self._network_mode(container_id)
+        if mode in ("none", "host") or mode.startswith("container:"):
+            raise Conflict(f"container {container_id[:12]} uses network mode {mode!r} and cannot "
+                           f"be connected to network {rec['name']}")
         if rec.get("default") and endpoint.aliases:
             raise InvalidArgument("network-scoped aliases are only supported for user-defined networks")
         with store.lock(self.layout, rec["id"]):
@@ -158,6 +162,16 @@ class NetworkService:
             att = store.attached(self.layout, rec["id"])
             att[container_id] = store.endpoint_spec_dict(endpoint)
             store.write_attached(self.layout, rec["id"], att)
+
+    def _network_mode(self, container_id: str) -> str:
+        from ..layout import read_json
+        state = read_json(self.layout.sandbox_file(container_id)) or {}
+        if state.get("mode"):
+            return state["mode"]
+        try:
+            return self.engine.containers.inspect(container_id).spec.network_mode or ""
+        except Exception:              # noqa: BLE001 - no runtime / unknown container: no mode
+            return ""
 
     def disconnect(self, network: str, container_id: str, force: bool = False) -> None:
         from . import sandbox

@@ -230,6 +230,10 @@ def test_network_modes_none_host_container_and_default_bridge(net_engine):
     links = in_netns(sn.netns_path, "ip", "-o", "link").stdout
     assert "lo" in links and "eth0" not in links
     assert "127.0.0.1\tlocalhost" in sn.hosts
+    net = unique("m")
+    net_engine.networks.create(NetworkSpec(name=net))
+    with pytest.raises(Exception, match="uses network mode 'none' and cannot be connected"):
+        net_engine.networks.connect(net, none.id)
     host = make_info(network_mode="host")
     sh = net_engine.networks.setup_sandbox(host)
     assert sh.netns_path == "" and sh.hostname == socket.gethostname()
