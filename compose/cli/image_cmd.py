@@ -31,10 +31,25 @@ def _filters(values: Optional[List[str]]) -> dict:
     return out
 
 
+class _NoByteProgress:
+    """Plain/JSON output: drop the per-megabyte "Downloading"/"Pushing" ticks."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def __call__(self, ev) -> None:
+        if ev.status not in ("Downloading", "Pushing") or ev.kind != "layer":
+            self.inner(ev)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def _renderer(ctx: typer.Context, quiet: bool = False):
-    from .render import make_renderer
+    from .render import PlainRenderer, make_renderer
     mode = "quiet" if quiet else options.get(ctx).progress
-    return make_renderer(mode)
+    renderer = make_renderer(mode)
+    return _NoByteProgress(renderer) if isinstance(renderer, PlainRenderer) else renderer
 
 
 def image_ls(

@@ -155,3 +155,46 @@ def test_two_processes_pull_same_image(tmp_path, engine_dirs, registry, pushed, 
     assert sorted(eng.images.content.list()) == sorted({img.id, img.manifest_digest, *busybox_image.layers})
     assert len(eng.images.snapshots.committed()) == 1
     shutil.rmtree(runroot, ignore_errors=True)
+
+
+def _raw_push(registry, repo: str, layer: bytes, diff_id: str) -> str:
+    """Push an image by hand (so it can lie): one layer blob + a config claiming ``diff_id``."""
+    import hashlib
+    import json
+
+    def digest(data):
+        return "sha256:" + hashlib.sha256(data).hexdigest()
+    base = f"http://{registry.host}/v2/{repo}"
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
+    for blob in (layer, config):
+        loc = httpx.post(f"{base}/blobs/uploads/").headers["location"]
+        loc = loc if loc.startswith("http") else f"http://{registry.host}{loc}"
+        sep = "&" if "?" in loc else "?"
+        assert httpx.put(f"{loc}{sep}digest={digest(blob)}", content=blob).status_code == 201
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": digest(config), "size": len(config)},
+                           "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                       "digest": digest(layer), "size": len(layer)}]}).encode()
+    r = httpx.put(f"{base}/manifests/1", content=manifest,
+                  headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert r.status_code == 201, r.text
+    return f"{registry.host}/{repo}:1"
+
+
+def test_lying_and_corrupt_layers_are_refused(fresh, registry, busybox_layer):
+    import gzip
+    import hashlib
+    layer = gzip.compress(busybox_layer.read_bytes())
+    liar = _raw_push(registry, f"liar/{uuid.uuid4().hex[:8]}", layer, "sha256:" + "0" * 64)
+    with pytest.raises(ImageError, match="does not match its diff id"):
+        fresh.images.pull(liar)
+    garbage = gzip.compress(b"definitely not a tar archive" * 1000)
+    corrupt = _raw_push(registry, f"corrupt/{uuid.uuid4().hex[:8]}", garbage,
+                        "sha256:" + hashlib.sha256(b"definitely not a tar archive" * 1000).hexdigest())
+    with pytest.raises(ImageError, match="not a valid layer archive"):
+        fresh.images.pull(corrupt)
+    _assert_clean(fresh)
+    assert fresh.images.snapshots.committed() == []
+    assert list((fresh.layout.snapshots / "tmp").iterdir()) == []
