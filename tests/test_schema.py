@@ -284,3 +284,70 @@ def test_extensions_allowed_at_top_level_and_in_objects(validator):
         "volumes": {"v": {"x-vol": True}},
     }
     assert first_error(validator, document) is None
+
+
+# --- cross-check against the conformance cases recorded from Docker Compose -----------------
+
+CASES_DIR = Path(__file__).parent / "conformance" / "cases"
+
+
+class _TagLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader that reads !reset / !override as plain values."""
+
+
+def _plain(loader, _suffix, node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node) or None
+
+
+_TagLoader.add_multi_constructor("!", _plain)
+
+
+def _stringify_keys(value):
+    """go-yaml keeps `on:`/`yes:` keys as strings; PyYAML makes them booleans."""
+    if isinstance(value, dict):
+        return {(str(k).lower() if isinstance(k, bool) else k): _stringify_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify_keys(v) for v in value]
+    return value
+
+
+def _case_documents(expect: str):
+    for case_dir in sorted(CASES_DIR.iterdir()):
+        meta = json.loads((case_dir / "case.json").read_text(encoding="utf-8"))
+        if meta.get("expect", "ok") != expect:
+            continue
+        stderr = (case_dir / "expected.err.txt").read_text() if expect == "error" else ""
+        for path in sorted(case_dir.rglob("*.y*ml")):
+            try:
+                documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_TagLoader))
+            except yaml.YAMLError:
+                continue
+            for document in documents:
+                if isinstance(document, dict) and all(isinstance(k, str) for k in document):
+                    yield case_dir.name, path, _stringify_keys(document), stderr
+
+
+def test_accepts_every_project_docker_compose_accepted(validator):
+    rejected = []
+    for name, path, document, _ in _case_documents("ok"):
+        error = first_error(validator, document)
+        if error is not None:
+            rejected.append(f"{name}/{path.name}: {list(error.absolute_path)}: {error.message[:120]}")
+    assert rejected == []
+
+
+def test_rejects_what_docker_compose_rejected_for_schema_reasons(validator):
+    accepted = []
+    checked = 0
+    for name, path, document, stderr in _case_documents("error"):
+        if not stderr.startswith("validating") or f"/{path.name}:" not in stderr:
+            continue
+        checked += 1
+        if first_error(validator, document) is None:
+            accepted.append(f"{name}/{path.name}: docker said {stderr.strip()}")
+    assert checked >= 5
+    assert accepted == []
