@@ -57,9 +57,13 @@ def observe(engine, project, *, name: Optional[str] = None, images: bool = True)
             if found is not None:
                 obs.volumes[vol.name] = found
     if images:
+        ids: dict[str, str] = {}                # one inspect per distinct image reference
         for svc in project.services.values():
-            info = _try(engine.images.inspect, image_ref(project, svc))
-            obs.image_ids[svc.name] = info.id if info is not None else ""
+            ref = image_ref(project, svc)
+            if ref not in ids:
+                info = _try(engine.images.inspect, ref)
+                ids[ref] = info.id if info is not None else ""
+            obs.image_ids[svc.name] = ids[ref]
     return obs
 
 

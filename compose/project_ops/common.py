@@ -43,9 +43,14 @@ def ensure_images(engine, project, services, opts: ImageOptions, on_event=None) 
     """Pull or build what the services need (BEHAVIOUR.md §5.13), before anything is created."""
     emit = on_event or (lambda ev: None)
     to_build = []
+    pulled: set = set()
     for name in services:
         svc = project.services[name]
         ref = image_ref(project, svc)
+        policy_key = (ref, opts.pull or svc.pull_policy)
+        if svc.build is None and policy_key in pulled:
+            continue                        # same image, same policy: decided already
+        pulled.add(policy_key)
         policy = (opts.pull or svc.pull_policy or "missing").replace("if_not_present", "missing")
         buildable = svc.build is not None and not opts.no_build
         if buildable and (opts.build or policy == "build"):
