@@ -60,8 +60,16 @@ def _resolve_container(eng, ref: str) -> str:
         raise
 
 
+def go_time(iso: str) -> str:
+    """RFC 3339 -> the docker CLI's Go time text ("2024-05-01 10:00:00.123456 +0000 UTC")."""
+    if iso.endswith("Z"):
+        date, _, clock = iso[:-1].partition("T")
+        return f"{date} {clock} +0000 UTC"
+    return iso
+
+
 def _row(info) -> dict:
-    return {"CreatedAt": info.created, "Driver": info.driver, "ID": info.id[:12],
+    return {"CreatedAt": go_time(info.created), "Driver": info.driver, "ID": info.id[:12],
             "IPv4": "true", "IPv6": "false", "Internal": str(info.internal).lower(),
             "Labels": ",".join(f"{k}={v}" for k, v in sorted(info.labels.items())),
             "Name": info.name, "Scope": "local"}

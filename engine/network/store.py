@@ -107,7 +107,8 @@ def to_info(rec: dict, eps: dict) -> NetworkInfo:
     pool = IPAMPool(subnet=rec["subnet"], ip_range=rec.get("ip_range", ""),
                     gateway=rec.get("gateway", ""), aux_addresses=dict(rec.get("aux", {})))
     containers = {cid: {"Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",
-                        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", "")}
+                        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", ""),
+                        "IPv6Address": ""}
                   for cid, ep in eps.items()}
     spec = NetworkSpec(name=rec["name"], driver=rec["driver"], internal=rec["internal"],
                        attachable=rec.get("attachable", False),
