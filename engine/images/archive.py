@@ -155,7 +155,9 @@ def _load_oci(svc, root: Path) -> list[tuple[str, list[str]]]:
         manifest_desc = desc
         if desc.media_type in mf.INDEX_TYPES:
             _ingest_blob(svc, root, desc)
-            chosen = mf.select_manifest(mf.parse_index(svc.content.read(desc.digest)), mf.host_platform())
+            entries = mf.parse_index(svc.content.read(desc.digest))
+            present = [e for e in entries if (root / "blobs/sha256" / e.digest.partition(":")[2]).is_file()]
+            chosen = mf.select_manifest(present, mf.host_platform())
             if chosen is None:
                 raise ImageError("the archive has no image for platform "
                                  + mf.format_platform(mf.host_platform()))

@@ -91,3 +91,32 @@ def test_bad_archives_leave_nothing(engine, tmp_path, busybox_docker_archive, ex
         engine.images.load(str(bad))
     assert engine.images.list() == []
     assert list((engine.layout.tmp).iterdir()) == []
+
+
+def test_load_nested_index_picks_host_platform(engine, tmp_path, busybox_oci_archive):
+    """containerd-store archives: index.json -> image index -> per-platform manifests, some absent."""
+    import hashlib
+    src, facts = busybox_oci_archive
+    with tarfile.open(src) as tf:
+        members = {m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()}
+    outer = json.loads(members["index.json"])
+    amd64 = dict(outer["manifests"][0])
+    amd64.pop("annotations")
+    amd64["platform"] = {"os": "linux", "architecture": "amd64"}
+    missing = {"mediaType": amd64["mediaType"], "digest": "sha256:" + "e" * 64, "size": 10,
+               "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}}
+    inner = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": [missing, amd64]}).encode()
+    inner_digest = "sha256:" + hashlib.sha256(inner).hexdigest()
+    members[f"blobs/sha256/{inner_digest[7:]}"] = inner
+    outer["manifests"] = [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": inner_digest,
+                           "size": len(inner), "annotations": outer["manifests"][0]["annotations"]}]
+    members["index.json"] = json.dumps(outer).encode()
+    out = tmp_path / "nested.tar"
+    with tarfile.open(out, "w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    assert engine.images.load(str(out)) == ["Loaded image: busybox:latest"]
+    assert engine.images.inspect("busybox").id == facts["id"]
