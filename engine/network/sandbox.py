@@ -16,7 +16,9 @@ from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, store, sys
 from .netns import create_netns, delete_netns, is_netns, open_sockets_in_netns
 
 NETNS_SYSCTLS = {"net.ipv4.ping_group_range": "0 2147483647",      # Docker's values
-                 "net.ipv4.ip_unprivileged_port_start": "0"}
+                 "net.ipv4.ip_unprivileged_port_start": "0",
+                 # IPv4-only networks: no IPv6 (not even link-local) on ethN, ::1 stays on lo
+                 "net.ipv6.conf.default.disable_ipv6": "1"}
 SPECIAL_MODES = ("none", "host", "bridge", "default", "")
 
 

@@ -210,6 +210,8 @@ def test_static_ip_mac_subnet_and_hosts_files(net_engine):
     assert sa.endpoints[net]["IPAddress"] == "10.213.7.128"
     link = in_netns(sf.netns_path, "ip", "addr", "show", "eth0").stdout
     assert "02:11:22:33:44:55" in link and "10.213.7.9/24" in link
+    assert "inet6" not in link                                   # like Docker without IPv6
+    assert "::1/128" in in_netns(sf.netns_path, "ip", "addr", "show", "lo").stdout
     assert "default via 10.213.7.254" in in_netns(sf.netns_path, "ip", "route").stdout
     assert "10.1.2.3\tdb.local\n" in sf.hosts and "10.213.7.254\tgw\n" in sf.hosts
     assert sf.hosts.endswith("10.213.7.9\tbox.example.com box\n")
