@@ -148,3 +148,33 @@ def test_import_changes_and_gzip(engine, busybox_gz_layer):
     with pytest.raises(Exception, match="not a valid change command"):
         engine.images.import_tarball(busybox_gz_layer, "imp:2", changes=["RUN true"])
     assert not engine.images.exists("imp:2")
+
+
+@pytest.mark.root
+def test_opaque_dir_exported(engine, busybox_image, tmp_path):
+    rootfs = engine.images.prepare_rootfs("busybox", "o1")
+    target = _mounted(engine, rootfs, "o1")
+    try:
+        subprocess.run(["chroot", str(target), "/bin/sh", "-c", "rm -rf /home && mkdir /home && echo x > /home/new"],
+                       check=True)
+    finally:
+        umount(str(target))
+    engine.images.export_diff("o1", str(tmp_path / "d.tar"))
+    engine.images.release_rootfs("o1")
+    with tarfile.open(tmp_path / "d.tar") as tf:
+        names = tf.getnames()
+    assert "home/.wh..wh..opq" in names and "home/new" in names and "home/app" not in names
+
+
+def test_copy_fallback_without_overlay(engine, tmp_path, monkeypatch, busybox_layer):
+    monkeypatch.setenv("PYCOMPOSE_SNAPSHOTTER", "native")
+    base = engine.images.add_layer(busybox_layer)[1]
+    top = engine.images.add_layer(small_layer({"etc/.wh.group": b"", "hello": "hi\n"}, tmp_path / "t.tar"))[1]
+    engine.images.create_image({"Cmd": ["sh"]}, [base, top], tags=["two"])
+    rootfs = engine.images.prepare_rootfs("two", "n1")
+    src = Path(rootfs.source)
+    assert rootfs.type == "bind"
+    assert (src / "hello").read_text() == "hi\n" and (src / "bin/busybox").is_file()
+    assert not (src / "etc/group").exists() and (src / "etc/passwd").exists()
+    engine.images.release_rootfs("n1")
+    assert not src.exists()
