@@ -83,13 +83,20 @@ def setup_tools(tmp: Path, only: str) -> list[Tool]:
         if docker_available():
             subprocess.run(["docker", "import", "--change", 'CMD ["sh"]', str(tar), "busybox:latest"],
                            check=True, capture_output=True)
-            tools.append(Tool("docker", ["docker", "build"], dict(os.environ, DOCKER_BUILDKIT="1")))
+            buildx = subprocess.run(["docker", "buildx", "version"], capture_output=True).returncode == 0
+            if not buildx:
+                print("docker: buildx missing, using the classic builder (DOCKER_BUILDKIT=0)")
+            tools.append(Tool("docker", ["docker", "build"],
+                              dict(os.environ, DOCKER_BUILDKIT="1" if buildx else "0")))
         else:
             print("docker not available")
     if only in ("", "pycompose"):
+        # bytecode as an installed package has it (the checkout may run with
+        # PYTHONDONTWRITEBYTECODE=1, which would recompile every module on every call)
         env = dict(os.environ, PYCOMPOSE_ROOT=str(tmp / "pc-root"),
                    PYCOMPOSE_RUNROOT=f"/run/pycompose-bench-{uuid.uuid4().hex[:6]}",
-                   PYTHONPATH=str(REPO))
+                   PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=str(tmp / "pyc"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         argv = [sys.executable, "-m", "compose"]
         subprocess.run([*argv, "image", "import", "--change", 'CMD ["sh"]', str(tar), "busybox:latest"],
                        check=True, capture_output=True, env=env)
