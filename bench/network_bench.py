@@ -4,13 +4,14 @@
 
 Scenarios (medians over ``--rounds``, tools alternating round by round):
   network create+rm   NetworkService.create + remove      vs  docker network create / rm
+  cli create+rm       `pycompose network create` / `rm`   vs  the same docker commands
   attach (start)      setup_sandbox + teardown_sandbox of a container on a user network
                       (netns, veth, IP, DNS registration)  vs  docker network connect/disconnect
                                                                of a running container
   hot connect         NetworkService.connect/disconnect of a running sandbox
                                                            vs  docker network connect/disconnect
-pycompose runs as a library on a private engine root (no CLI start-up cost counted; the CLI adds
-one Python start). Docker is used only if ``docker info`` works ("docker not available"
+pycompose runs as a library on a private engine root (no CLI start-up cost counted) except in
+the cli scenario. Docker is used only if ``docker info`` works ("docker not available"
 otherwise); its busybox image is imported from busybox-static. Prints ratios pycompose/docker.
 """
 from __future__ import annotations
@@ -67,6 +68,13 @@ class PycomposeSide:
         self.eng.networks.create(self.NetworkSpec(name=name))
         self.eng.networks.remove(name)
 
+    def cli_create_rm(self) -> None:
+        name = "bc" + uuid.uuid4().hex[:8]
+        base = [sys.executable, "-m", "compose", "--root", str(self.eng.layout.root),
+                "--runroot", str(self.eng.layout.runroot), "network"]
+        subprocess.run(base + ["create", name], check=True, capture_output=True, cwd=REPO)
+        subprocess.run(base + ["rm", name], check=True, capture_output=True, cwd=REPO)
+
     def attach(self) -> None:
         info = self.make_info(networks={self.net: self.EndpointSpec(aliases=("svc",))})
         self.eng.networks.setup_sandbox(info)
@@ -102,6 +110,8 @@ class DockerSide:
         sh("docker", "network", "create", name)
         sh("docker", "network", "rm", name)
 
+    cli_create_rm = create_rm
+
     def attach(self) -> None:
         sh("docker", "network", "connect", "--alias", "svc", self.net2, self.runner)
         sh("docker", "network", "disconnect", self.net2, self.runner)
@@ -128,7 +138,7 @@ def main() -> int:
                 sides["docker"] = DockerSide(tmp)
             else:
                 print("docker not available")
-        scenarios = ["create_rm", "attach", "hot_connect"]
+        scenarios = ["create_rm", "cli_create_rm", "attach", "hot_connect"]
         times = {(s, k): [] for s in scenarios for k in sides}
         for scenario in scenarios:
             for side in sides.values():                    # warm-up (netd start, image cache)
