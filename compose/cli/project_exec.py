@@ -116,7 +116,8 @@ def register(root: typer.Typer, groups: dict) -> None:
                           user=user or "", workdir=workdir or "", volumes=tuple(volume or ()),
                           publish=tuple(publish or ()), service_ports=service_ports,
                           use_aliases=use_aliases, no_deps=no_deps, tty=use_tty,
-                          interactive=interactive and not detach, remove_orphans=remove_orphans)
+                          interactive=interactive and not detach and (use_tty or _has_input()),
+                          remove_orphans=remove_orphans)
         image_opts = ImageOptions(pull=pull, build=build, quiet_pull=quiet_pull, quiet_build=quiet_build)
         render = pc.renderer(ctx)
         try:
@@ -160,7 +161,7 @@ def _run_container(engine, info, *, detach, rm, quiet, tty, interactive) -> int:
                 sys.stdout.write(info.name + "\n")
             return 0
         engine.containers.start(info.id)
-        if attach is not None and interactive and tty:
+        if attach is not None and interactive:
             return attach(info.id, stdin=sys.stdin.buffer, stdout=_writer(sys.stdout),
                           stderr=_writer(sys.stderr))
         for stream, _ts, data in engine.containers.logs(info.id, follow=True):
