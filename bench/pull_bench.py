@@ -88,7 +88,6 @@ def time_docker(ref: str, rounds: int) -> list[float]:
     times = []
     for _ in range(rounds):
         subprocess.run(["docker", "rmi", "-f", ref], capture_output=True)
-        subprocess.run(["docker", "builder", "prune", "-af"], capture_output=True)
         t0 = time.monotonic()
         subprocess.run(["docker", "pull", "-q", ref], check=True, capture_output=True)
         times.append(time.monotonic() - t0)

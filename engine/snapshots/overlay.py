@@ -171,6 +171,10 @@ class Snapshotter:
             except OSError:
                 shutil.rmtree(staging, ignore_errors=True)
         recorded = read_json(adir / "meta.json", {}) or {}
+        if recorded.get("chain") != chain:
+            from ..errors import Conflict
+            raise Conflict(f"root filesystem {key!r} already exists for another image "
+                           f"({(recorded.get('image') or 'scratch')[7:19] or 'scratch'})")
         if recorded.get("type") == "bind":
             return RootfsMount(type="bind", source=str(adir / "fs"))
         upper, work = str(adir / "fs"), str(adir / "work")

@@ -68,6 +68,8 @@ def test_prepare_rootfs_overlay_and_export_diff(engine, busybox_image, tmp_path)
         umount(str(target))
     with pytest.raises(Conflict, match="is using its referenced image"):
         engine.images.remove("busybox")
+    with pytest.raises(Conflict, match="already exists for another image"):
+        engine.images.prepare_rootfs(None, "c1")
     diff_id = engine.images.export_diff("c1", str(tmp_path / "diff.tar"))
     with tarfile.open(tmp_path / "diff.tar") as tf:
         names = tf.getnames()
@@ -94,6 +96,7 @@ def test_prepare_rootfs_overlay_and_export_diff(engine, busybox_image, tmp_path)
 @pytest.mark.root
 def test_scratch_rootfs(engine):
     rootfs = engine.images.prepare_rootfs(None, "s1")
+    assert engine.images.prepare_rootfs("scratch", "s1") == rootfs      # idempotent (restarts)
     target = _mounted(engine, rootfs, "s1")
     try:
         assert os.listdir(target) == []
