@@ -238,8 +238,13 @@ class BuildRun:
         try:
             with ThreadPoolExecutor(max_workers=len(needed), thread_name_prefix="build-stage") as pool:
                 futures = [pool.submit(self._stage_thread, i) for i in needed]
-                for f in futures:
-                    f.result()
+                try:
+                    for f in futures:
+                        f.result()
+                except BaseException:           # Ctrl-C: stages stop after their current step
+                    with self.lock:
+                        self.failed = self.failed or BuildError("build cancelled")
+                    raise
             if self.failed is not None:
                 raise self.failed
             unused = sorted(set(self.build_args) - self.used_args - set(_proxy_names()))
