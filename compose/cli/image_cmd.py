@@ -31,25 +31,24 @@ def _filters(values: Optional[List[str]]) -> dict:
     return out
 
 
-class _NoByteProgress:
-    """Plain/JSON output: drop the per-megabyte "Downloading"/"Pushing" ticks."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
+class _DockerLines:
+    """docker pull/push style progress on stdout without a tty: "<layer>: <status>" lines."""
 
     def __call__(self, ev) -> None:
-        if ev.status not in ("Downloading", "Pushing") or ev.kind != "layer":
-            self.inner(ev)
+        if ev.kind == "layer" and ev.status not in ("Downloading", "Pushing"):
+            _echo(f"{ev.id}: {ev.status}")
+            sys.stdout.flush()
 
     def close(self) -> None:
-        self.inner.close()
+        pass
 
 
 def _renderer(ctx: typer.Context, quiet: bool = False):
-    from .render import PlainRenderer, make_renderer
+    from .render import make_renderer
     mode = "quiet" if quiet else options.get(ctx).progress
-    renderer = make_renderer(mode)
-    return _NoByteProgress(renderer) if isinstance(renderer, PlainRenderer) else renderer
+    if mode == "plain" or (mode in ("auto", "tty") and not sys.stderr.isatty()):
+        return _DockerLines()
+    return make_renderer(mode)
 
 
 def image_ls(
@@ -305,6 +304,8 @@ def image_push(
     ref = reference.parse(name, default_tag=not all_tags)
     if not all_tags and ":" not in name.rpartition("/")[2] and not quiet:
         _echo("Using default tag: latest")
+    if not quiet:
+        _echo(f"The push refers to repository [{ref.name}]")
     render = _renderer(ctx, quiet)
     try:
         targets = [str(ref)] if not all_tags else [
