@@ -268,3 +268,17 @@ def test_crash_leftover_temporary_name_is_recreated(eng):
     converge(eng, proj, UpOptions())
     assert sorted(c.info.name for c in eng.containers.by_id.values()) == [
         "demo-db-1", "demo-web-1", "demo-worker-1"]
+
+
+def test_namespace_sharing_dependent_is_recreated_with_its_parent(eng):
+    services = {"web": {"image": "busybox"},
+                "sidecar": {"image": "busybox", "network_mode": "service:web"}}
+    converge(eng, make_project("demo", services), UpOptions())
+    changed = dict(services, web={"image": "busybox", "environment": {"V": "2"}})
+    assert up_plan(eng, make_project("demo", changed)) == golden("""
+        container demo-web-1                   recreate   config hash diverged
+        container demo-web-1                   start      recreated              after demo-web-1:recreate
+        container demo-sidecar-1               recreate   dependency web recreated after demo-web-1:recreate
+        service   web                          wait       service_started for sidecar after demo-web-1:start
+        container demo-sidecar-1               start      recreated              after demo-sidecar-1:recreate, web:started
+        """)
