@@ -2,6 +2,7 @@
 the blobs and snapshots nothing uses any more. The ImageService builds on this."""
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -211,11 +212,26 @@ class ImageStore:
                 self.content.delete(digest)
                 self.index.drop_layer(digest)
         self.snapshots.clean_staging()
+        self._clean_ingests()
         for meta in self.snapshots.committed():
             if meta["chain_id"] not in live_chains:
                 freed += int(meta.get("size", 0))
                 self.snapshots.remove(meta["chain_id"])
         return freed
+
+    def _clean_ingests(self, older_than: float = 86400.0) -> None:
+        """Partial downloads nobody resumed for a day are dropped."""
+        import shutil
+        try:
+            entries = list(os.scandir(self.layout.ingest))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime > older_than:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            except FileNotFoundError:
+                continue
 
     def _orphan_old(self, digest: str) -> bool:
         """Unreferenced layer blobs younger than an hour may belong to a pull or build in

@@ -102,7 +102,12 @@ class RegistryClient:
         if self.credentials and self.credentials.username:
             auth = (self.credentials.username, self.credentials.password)
         try:
-            tok = self.http.get(params["realm"], params={k: v for k, v in query.items() if v}, auth=auth)
+            if self.credentials and self.credentials.identity_token:     # OAuth2 refresh token
+                tok = self.http.post(params["realm"], data={
+                    "grant_type": "refresh_token", "refresh_token": self.credentials.identity_token,
+                    "client_id": "pycompose", **{k: v for k, v in query.items() if v}})
+            else:
+                tok = self.http.get(params["realm"], params={k: v for k, v in query.items() if v}, auth=auth)
         except httpx.HTTPError as e:
             raise RegistryError(f"cannot get a token from {params['realm']}: {e}") from None
         if tok.status_code != 200:

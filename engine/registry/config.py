@@ -11,7 +11,8 @@ for localhost / 127.0.0.0/8 / ::1 and the insecure registries; HTTPS otherwise.
 
 Credentials come from ``$DOCKER_CONFIG/config.json`` (default ``~/.docker/config.json``):
 ``{"auths": {"<host>": {"auth": base64("user:password")}}}`` (or "username"/"password",
-or "identitytoken"); Docker Hub's key is ``https://index.docker.io/v1/``.
+or "identitytoken"); Docker Hub's key is ``https://index.docker.io/v1/``. ``credHelpers`` /
+``credsStore`` run ``docker-credential-<name> get`` like the docker CLI.
 """
 from __future__ import annotations
 
@@ -88,11 +89,35 @@ def docker_config_path() -> Path:
     return Path(base) / "config.json"
 
 
+def _from_helper(helper: str, server: str) -> Optional[Credentials]:
+    """Ask ``docker-credential-<helper> get`` (Docker's credential helper protocol)."""
+    import subprocess
+    try:
+        out = subprocess.run([f"docker-credential-{helper}", "get"], input=server.encode(),
+                             capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    try:
+        doc = json.loads(out.stdout)
+    except ValueError:
+        return None
+    user, secret = doc.get("Username", ""), doc.get("Secret", "")
+    if user == "<token>":
+        return Credentials(identity_token=secret)
+    return Credentials(user, secret) if user or secret else None
+
+
 def credentials_for(domain: str) -> Optional[Credentials]:
     try:
         doc = json.loads(docker_config_path().read_text())
     except (OSError, ValueError):
         return None
+    server = DOCKER_HUB_AUTH_KEY if domain == DOCKER_HUB else domain
+    helper = (doc.get("credHelpers") or {}).get(server) or (doc.get("credHelpers") or {}).get(domain)
+    if helper:
+        return _from_helper(helper, server)
     auths = doc.get("auths") or {}
     keys = [domain, f"https://{domain}", f"http://{domain}", f"https://{domain}/v1/",
             f"https://{domain}/v2/"]
@@ -111,4 +136,6 @@ def credentials_for(domain: str) -> Optional[Credentials]:
         if entry.get("username") or entry.get("identitytoken"):
             return Credentials(entry.get("username", ""), entry.get("password", ""),
                                entry.get("identitytoken", ""))
+    if doc.get("credsStore"):
+        return _from_helper(doc["credsStore"], server)
     return None

@@ -121,3 +121,23 @@ def test_mirror_for_docker_hub_names(engine, other_engine, busybox_image, regist
     s = RegistrySettings.load()
     assert s.is_insecure("10.1.2.3:5000") and s.is_insecure("localhost:5000") and not s.is_insecure("ghcr.io")
     assert s.endpoints("ghcr.io") == ["https://ghcr.io"]
+
+
+def test_credential_helper(engine, busybox_image, auth_registry, docker_config, tmp_path, monkeypatch):
+    """credHelpers in ~/.docker/config.json run docker-credential-<name> get (docker's protocol)."""
+    import json
+    import os
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    helper = bindir / "docker-credential-pytest"
+    helper.write_text('#!/bin/sh\nread server\necho "$server" > "%s"\n'
+                      'echo \'{"ServerURL":"x","Username":"tester","Secret":"s3cret"}\'\n' % (tmp_path / "asked"))
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    docker_config("unused.example", "x", "y")
+    cfg = tmp_path / "docker-config" / "config.json"
+    cfg.write_text(json.dumps({"credHelpers": {auth_registry.host: "pytest"}}))
+    ref = _repo(auth_registry) + ":1"
+    engine.images.tag("busybox", ref)
+    engine.images.push(ref)
+    assert (tmp_path / "asked").read_text().strip() == auth_registry.host
