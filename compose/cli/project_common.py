@@ -43,15 +43,23 @@ def engine(ctx):
     return _options.get(ctx).engine()
 
 
+def ansi(ctx) -> str:
+    opts = _options.get(ctx)
+    return opts.ansi if opts.ansi != "auto" else os.environ.get("COMPOSE_ANSI", "auto")
+
+
 def renderer(ctx):
+    """The progress renderer: --progress / COMPOSE_PROGRESS, --ansi / COMPOSE_ANSI, and
+    COMPOSE_STATUS_STDOUT (progress on stdout instead of stderr)."""
     from .render import make_renderer
     opts = _options.get(ctx)
     mode = opts.progress
     if os.environ.get("COMPOSE_PROGRESS") and mode == "auto":
         mode = os.environ["COMPOSE_PROGRESS"]
-    if opts.ansi == "never" and mode in ("auto", "tty"):
+    if ansi(ctx) == "never" and mode in ("auto", "tty"):
         mode = "plain"
-    return make_renderer(mode)
+    stream = sys.stdout if env_flag("COMPOSE_STATUS_STDOUT") else sys.stderr
+    return make_renderer(mode, stream)
 
 
 def parallel(ctx) -> int:
@@ -85,10 +93,10 @@ def env_flag(name: str) -> bool:
 
 
 def use_color(ctx, no_color: bool = False) -> bool:
-    opts = _options.get(ctx)
-    if no_color or opts.ansi == "never" or os.environ.get("NO_COLOR"):
+    mode = ansi(ctx)
+    if no_color or mode == "never" or os.environ.get("NO_COLOR"):
         return False
-    return opts.ansi == "always" or sys.stdout.isatty()
+    return mode == "always" or sys.stdout.isatty()
 
 
 def print_plan(plan) -> None:
