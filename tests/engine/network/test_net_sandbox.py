@@ -28,6 +28,20 @@ def _dig(netns_path: str, name: str, qtype: int = dnsmsg.TYPE_A) -> tuple[int, l
     return dnsmsg.parse_a_answers(run_in_netns(netns_path, ask))
 
 
+def _dig_tcp(netns_path: str, name: str) -> tuple[int, list[str]]:
+    """The same over TCP (2-byte length prefix), which resolvers use for large answers."""
+    def ask():
+        with socket.create_connection(("127.0.0.11", 53), timeout=5) as s:
+            query = dnsmsg.build_query(name)
+            s.sendall(len(query).to_bytes(2, "big") + query)
+            size = int.from_bytes(s.recv(2), "big")
+            data = b""
+            while len(data) < size:
+                data += s.recv(size - len(data))
+            return data
+    return dnsmsg.parse_a_answers(run_in_netns(netns_path, ask))
+
+
 def _leftovers(engine, cids, bridge=None):
     """Kernel objects still around for these containers (and this bridge)."""
     links = os.listdir("/sys/class/net")
@@ -55,6 +69,7 @@ def test_names_resolve_and_round_robin(net_engine):
     ip1, ip2 = sb1.endpoints[net]["IPAddress"], sb2.endpoints[net]["IPAddress"]
     assert _dig(sbc.netns_path, web1.name) == (0, [ip1])
     assert _dig(sbc.netns_path, web1.name, dnsmsg.TYPE_AAAA) == (0, [])     # known, no IPv6
+    assert _dig_tcp(sbc.netns_path, web1.name) == (0, [ip1])
     assert _dig(sbc.netns_path, "myhost")[1] == [sbc.endpoints[net]["IPAddress"]]
     assert _dig(sbc.netns_path, web2.id[:12])[1] == [ip2]
     answers = [_dig(sbc.netns_path, "web")[1] for _ in range(3)]
