@@ -18,6 +18,8 @@ import fcntl
 import os
 import resource
 import signal
+import socket
+import struct
 import termios
 
 from engine.seccomp.filter import build_filter, install_filter
@@ -187,16 +189,45 @@ def run_init(child: int) -> None:
                      else 128 + os.WTERMSIG(status))
 
 
-def container_main(plan: dict, errw: int) -> None:
+TIOCSPTLCK = 0x40045431
+TIOCGPTN = 0x80045430
+
+
+def setup_console(console_sock: int) -> None:
+    """Open a pty in the container's own devpts (after pivot_root), make its slave our
+    stdio and /dev/console, and hand the master to the shim over ``console_sock``."""
+    master = os.open("/dev/pts/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    fcntl.ioctl(master, TIOCSPTLCK, struct.pack("i", 0))
+    number = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, struct.pack("I", 0)))[0]
+    slave_path = f"/dev/pts/{number}"
+    slave = os.open(slave_path, os.O_RDWR | os.O_NOCTTY)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    os.close(slave)
+    if not os.path.exists("/dev/console"):
+        os.close(os.open("/dev/console", os.O_CREAT | os.O_WRONLY, 0o600))
+    sc.mount(slave_path, "/dev/console", None, sc.MS_BIND)
+    sock = socket.socket(fileno=console_sock)
+    try:
+        socket.send_fds(sock, [b"m"], [master])
+    finally:
+        sock.detach()
+        os.close(console_sock)
+        os.close(master)
+
+
+def container_main(plan: dict, errw: int, console: int = -1) -> None:
     """Runs as PID 1 of the new pid namespace. Never returns."""
     try:
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
             signal.signal(s, signal.SIG_DFL)
         if plan.get("setsid", True):
             os.setsid()
-        if plan.get("tty"):
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         rootfs.build(plan)
+        if plan.get("tty"):
+            if console >= 0:
+                setup_console(console)
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         _cloexec_all(keep=errw)
         if plan.get("hostname"):
             sc.sethostname(plan["hostname"])
@@ -253,7 +284,8 @@ def enter_namespaces(namespaces: dict) -> None:
         sc.unshare(flags)
 
 
-def _intermediate(plan: dict, stdio, errw: int, pidw: int, wait: bool) -> None:
+def _intermediate(plan: dict, stdio, errw: int, pidw: int, wait: bool,
+                  console: int = -1) -> None:
     try:
         for target, fd in enumerate(stdio):
             if fd is not None and fd != target:
@@ -266,7 +298,7 @@ def _intermediate(plan: dict, stdio, errw: int, pidw: int, wait: bool) -> None:
         pid = os.fork()
         if pid == 0:
             os.close(pidw)
-            container_main(plan, errw)
+            container_main(plan, errw, console)
         os.write(pidw, str(pid).encode())
         os.close(pidw)
         if not wait:
@@ -281,7 +313,7 @@ def _intermediate(plan: dict, stdio, errw: int, pidw: int, wait: bool) -> None:
         fail(errw, 125, f"container setup: {e!r}")
 
 
-def spawn(plan: dict, stdio=(None, None, None), *, wait: bool = False):
+def spawn(plan: dict, stdio=(None, None, None), *, wait: bool = False, console: int = -1):
     """Start the container process tree.
 
     Returns (intermediate pid, PID-1 host pid, error) where error is None or
@@ -295,7 +327,7 @@ def spawn(plan: dict, stdio=(None, None, None), *, wait: bool = False):
     if inter == 0:
         os.close(errr)
         os.close(pidr)
-        _intermediate(plan, stdio, errw, pidw, wait)
+        _intermediate(plan, stdio, errw, pidw, wait, console)
     os.close(errw)
     os.close(pidw)
     pid1 = _read_all(pidr)

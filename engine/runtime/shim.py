@@ -67,10 +67,19 @@ class Shim:
     def launch(self):
         """Start PID 1. Returns None or (code, message) if it could not be started."""
         stdio, child_ends = self._stdio()
+        console = None
+        if self.plan["runtime"].get("tty"):
+            console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.oom_base = self._oom_kills()
-        _inter, pid1, error = process.spawn(self.plan["runtime"], stdio)
+        _inter, pid1, error = process.spawn(self.plan["runtime"], stdio,
+                                            console=console[1].fileno() if console else -1)
         for fd in child_ends:
             os.close(fd)
+        if console is not None:
+            console[1].close()
+            if error is None:
+                self._take_console(console[0])
+            console[0].close()
         if error is not None:
             return error
         self.pid1 = pid1
@@ -87,12 +96,9 @@ class Shim:
         return None
 
     def _stdio(self):
-        runtime = self.plan["runtime"]
-        if runtime.get("tty"):
-            master, slave = os.openpty()
-            self.outputs = {master: STDOUT}
-            self.stdin_w = os.dup(master) if self.conf.get("stdin_open") else -1
-            return (slave, slave, slave), [slave]
+        if self.plan["runtime"].get("tty"):
+            null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+            return (null, null, null), [null]       # replaced by the container's own pty
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         self.outputs = {out_r: STDOUT, err_r: STDERR}
@@ -102,6 +108,15 @@ class Shim:
         else:
             in_r = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         return (in_r, out_w, err_w), [in_r, out_w, err_w]
+
+    def _take_console(self, sock) -> None:
+        """The pty master PID 1 opened in the container's devpts (runc's console socket)."""
+        _msg, fds, _flags, _addr = socket.recv_fds(sock, 16, 1)
+        master = fds[0]
+        os.set_inheritable(master, False)
+        self._resize(b"24 80", master)
+        self.outputs = {master: STDOUT}
+        self.stdin_w = os.dup(master) if self.conf.get("stdin_open") else -1
 
     def _oom_kills(self) -> int:
         path = self.conf.get("oom_file", "")
@@ -229,12 +244,12 @@ class Shim:
         elif kind == IN_RESIZE and self.plan["runtime"].get("tty"):
             self._resize(payload)
 
-    def _resize(self, payload: bytes) -> None:
+    def _resize(self, payload: bytes, master: int = -1) -> None:
         import fcntl
         import termios
         try:
             rows, cols = (int(x) for x in payload.split())
-            master = next(iter(self.outputs))
+            master = master if master >= 0 else next(iter(self.outputs))
             fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         except (ValueError, StopIteration, OSError):
             pass

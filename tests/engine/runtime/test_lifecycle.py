@@ -247,3 +247,28 @@ def test_no_new_privileges_and_privileged(ceng):
     assert "Seccomp:\t0" in text and "mounted" in text
     host_bnd = next(ln.split()[1] for ln in open("/proc/self/status") if ln.startswith("CapBnd"))
     assert text.split("CapEff:")[1].split()[0] == host_bnd
+
+
+def test_tty_is_a_pty_of_the_containers_devpts_with_console(ceng):
+    info = start_ctr(ceng, ["sh", "-c", "tty; stty size; test -c /dev/console && echo console"],
+                     tty=True)
+    assert ceng.containers.wait(info.id, timeout=10) == 0
+    out = logs_text(ceng, info.id)[0].replace("\r", "").split("\n")
+    assert out[:3] == ["/dev/pts/0", "24 80", "console"]
+
+
+def test_attach_feeds_stdin_and_streams_output(ceng):
+    info = start_ctr(ceng, ["sh", "-c", "read line; echo got $line; echo err >&2"], stdin_open=True)
+    out, err = bytearray(), bytearray()
+    code = ceng.containers.attach(info.id, stdin=b"hello\n", stdout=out.extend, stderr=err.extend)
+    assert (code, bytes(out), bytes(err)) == (0, b"got hello\n", b"err\n")
+
+
+def test_stats_and_top(ceng):
+    info = start_ctr(ceng, ["sh", "-c", "sleep 60"], resources=Resources(memory=64 << 20))
+    stats = ceng.containers.stats(info.id)
+    assert stats["memory_limit"] == 64 << 20 and stats["pids"] >= 1
+    assert stats["memory_usage"] > 0
+    top = ceng.containers.top(info.id)
+    assert top["Titles"][:3] == ["UID", "PID", "PPID"]
+    assert any("sleep 60" in row[-1] for row in top["Processes"])

@@ -143,3 +143,14 @@ def test_user_resolution(tmp_path):
     assert identity.resolve("4242", ("wheel",), root) == (4242, 0, [0, 10], "/")
     with pytest.raises(identity.UnknownUser, match="unable to find user ghost"):
         identity.resolve("ghost", (), root)
+
+
+def test_cli_rendering_helpers():
+    from compose.cli.container_cmd.view import human_duration, render_format, table
+    assert human_duration(0.5) == "Less than a second"
+    assert human_duration(3) == "3 seconds" and human_duration(90) == "About a minute"
+    doc = {"State": {"Status": "running", "Running": True}, "Name": "/web"}
+    assert render_format("{{.State.Status}} {{.State.Running}} {{.Name}}", doc) == "running true /web"
+    assert render_format("{{json .State}}", doc) == '{"Status":"running","Running":true}'
+    assert render_format("json", {"a": 1}) == '{"a":1}'
+    assert table([["1", "x"]], ["ID", "NAME"]).splitlines() == ["ID   NAME", "1    x"]
