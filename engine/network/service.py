@@ -39,6 +39,10 @@ class NetworkService:
             if any(r["name"] == spec.name for r in store.all_records(self.layout)):
                 raise Conflict(f"network with name {spec.name} already exists")
             rec = self._new_record(spec)
+            from .sysnet import link_exists
+            if link_exists(rec["bridge"]):
+                raise Conflict(f"network {spec.name}: a network interface named {rec['bridge']} "
+                               f"already exists on the host")
             try:
                 bridge.ensure_bridge(rec, fresh=True)
                 store.save(self.layout, rec)

@@ -65,6 +65,10 @@ def test_conflicts(net_engine):
         net_engine.networks.create(NetworkSpec(name=name))
     with pytest.raises(Conflict, match="Pool overlaps"):
         net_engine.networks.create(NetworkSpec(name=unique("o"), ipam=(IPAMPool(subnet="10.79.3.0/24"),)))
+    with pytest.raises(Conflict, match="a network interface named lo already exists"):
+        net_engine.networks.create(NetworkSpec(name=unique("lo"),
+                                               driver_opts={"com.docker.network.bridge.name": "lo"}))
+    assert os.path.exists("/sys/class/net/lo")
     with pytest.raises(InvalidArgument, match="invalid network name"):
         net_engine.networks.create(NetworkSpec(name="-x"))
     with pytest.raises(InvalidArgument, match="not supported"):
