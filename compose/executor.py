@@ -99,9 +99,9 @@ class Executor:
         try:
             handler(op)
         except (ComposeError, EngineError) as e:
-            if str(e) != "canceled":
-                self.emit(Event(op.kind if op.kind != "service" else "container",
-                                op.name, "Error", str(e).removeprefix("Error response from daemon: ")))
+            if str(e) != "canceled" and op.kind != "service":   # wait errors name the container
+                self.emit(Event(op.kind, op.name, "Error",
+                                str(e).removeprefix("Error response from daemon: ")))
             raise
 
     # ------------------------------------------------------------------ networks / volumes
