@@ -60,7 +60,8 @@ class RegistryClient:
         self.base_url = base_url or self.settings.endpoints(domain)[-1]
         self.credentials = credentials if credentials is not None else credentials_for(domain)
         self.http = httpx.Client(timeout=TIMEOUT, follow_redirects=True,
-                                 verify=not self.base_url.startswith("http://"),
+                                 verify=not (self.base_url.startswith("http://")
+                                             or self.settings.is_insecure(domain)),
                                  headers={"User-Agent": USER_AGENT},
                                  limits=httpx.Limits(max_connections=16, max_keepalive_connections=8))
         self._tokens: dict[str, str] = {}

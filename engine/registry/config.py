@@ -80,8 +80,21 @@ class RegistrySettings:
         """Base URLs to try for a reference's domain (mirrors first for docker.io)."""
         if domain == DOCKER_HUB:
             return [m.rstrip("/") for m in self.mirrors] + [f"https://{DOCKER_HUB_API}"]
-        scheme = "http" if self.is_insecure(domain) else "https"
-        return [f"{scheme}://{domain}"]
+        if not self.is_insecure(domain):
+            return [f"https://{domain}"]
+        if self._is_loopback(domain):
+            return [f"http://{domain}"]
+        return [f"https://{domain}", f"http://{domain}"]      # like docker: TLS first, unverified
+
+    @staticmethod
+    def _is_loopback(host: str) -> bool:
+        hostname = host.rsplit(":", 1)[0].strip("[]") if not host.endswith("]") else host.strip("[]")
+        if hostname == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(hostname).is_loopback
+        except ValueError:
+            return False
 
 
 def docker_config_path() -> Path:

@@ -273,7 +273,7 @@ def pull_image(svc, ref_text: str, platform: str, on_event: Sink, auth: Optional
     _emit(on_event, "image", ref.familiar, "Pulling")
     last_error: Optional[Exception] = None
     for i, base in enumerate(endpoints):
-        mirror = i < len(endpoints) - 1
+        mirror = i < len(endpoints) - 1          # a mirror, or TLS before plain HTTP: fall through
         with RegistryClient(ref.domain, ref.path, settings=settings, credentials=_creds(auth),
                             base_url=base) as client:
             try:
