@@ -61,13 +61,19 @@ def docker_available() -> bool:
 
 
 class Tool:
-    def __init__(self, name: str, argv: list[str], env: dict) -> None:
-        self.name, self.argv, self.env = name, argv, env
+    def __init__(self, name: str, base: list[str], build_cmd: list[str], env: dict) -> None:
+        self.name, self.base, self.build_cmd, self.env = name, base, build_cmd, env
+
+    def startup(self) -> float:
+        """The CLI's fixed cost: ``image ls -q``."""
+        start = time.perf_counter()
+        subprocess.run([*self.base, "image", "ls", "-q"], env=self.env, capture_output=True)
+        return time.perf_counter() - start
 
     def build(self, ctx: Path, tag: str, *extra: str) -> float:
         start = time.perf_counter()
-        proc = subprocess.run([*self.argv, "-q", "-t", tag, *extra, str(ctx)], env=self.env,
-                              capture_output=True, text=True)
+        proc = subprocess.run([*self.base, *self.build_cmd, "-q", "-t", tag, *extra, str(ctx)],
+                              env=self.env, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(f"{self.name} build failed: {proc.stderr.strip()[-800:]}")
@@ -86,7 +92,7 @@ def setup_tools(tmp: Path, only: str) -> list[Tool]:
             buildx = subprocess.run(["docker", "buildx", "version"], capture_output=True).returncode == 0
             if not buildx:
                 print("docker: buildx missing, using the classic builder (DOCKER_BUILDKIT=0)")
-            tools.append(Tool("docker", ["docker", "build"],
+            tools.append(Tool("docker", ["docker"], ["build"],
                               dict(os.environ, DOCKER_BUILDKIT="1" if buildx else "0")))
         else:
             print("docker not available")
@@ -100,7 +106,7 @@ def setup_tools(tmp: Path, only: str) -> list[Tool]:
         argv = [sys.executable, "-m", "compose"]
         subprocess.run([*argv, "image", "import", "--change", 'CMD ["sh"]', str(tar), "busybox:latest"],
                        check=True, capture_output=True, env=env)
-        tools.append(Tool("pycompose", [*argv, "image", "build"], env))
+        tools.append(Tool("pycompose", argv, ["image", "build"], env))
     return tools
 
 
@@ -115,20 +121,21 @@ def bench(tools, tmp: Path, files: int, rounds: int) -> dict:
                      "cached rebuild": tool.build(ctx, tag)}
             (ctx / "src/pkg0/mod0.py").write_text("value = 'changed'\n")
             times["one file changed"] = tool.build(ctx, tag)
+            times["cli startup (image ls)"] = tool.startup()
             for k, v in times.items():
                 results.setdefault(k, {}).setdefault(tool.name, []).append(v)
     return results
 
 
 def report(results: dict) -> None:
-    print(f"{'scenario':<20} {'docker':>9} {'pycompose':>10} {'ratio':>7}")
+    print(f"{'scenario':<24} {'docker':>9} {'pycompose':>10} {'ratio':>7}")
     for scenario, per_tool in results.items():
         d = statistics.median(per_tool["docker"]) if "docker" in per_tool else None
         p = statistics.median(per_tool["pycompose"]) if "pycompose" in per_tool else None
         ratio = f"{p / d:.2f}x" if d and p else "-"
         ds = f"{d:.3f}s" if d is not None else "-"
         ps = f"{p:.3f}s" if p is not None else "-"
-        print(f"{scenario:<20} {ds:>9} {ps:>10} {ratio:>7}")
+        print(f"{scenario:<24} {ds:>9} {ps:>10} {ratio:>7}")
 
 
 def cleanup(tools, rounds: int) -> None:
