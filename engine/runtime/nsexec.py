@@ -65,9 +65,9 @@ def _command(proc: dict, errw: int) -> None:
     try:
         os.setsid()
         if proc.get("tty"):
-            import fcntl
-            import termios
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            if proc.get("console_fd", -1) >= 0:
+                process.open_pty_stdio(proc["console_fd"], console_link=False)
+            process.fcntl.ioctl(0, process.termios.TIOCSCTTY, 0)
         process.apply_security(proc)
         process.exec_process(proc)
     except process.SetupError as e:

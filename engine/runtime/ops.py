@@ -139,6 +139,8 @@ class OpsMixin:
         plan = read_json(self.layout.container_run_dir(cid) / "plan.json") or {}
         procs = (plan.get("runtime") or {}).get("cgroup_procs") or _procs_from_state(st)
         from . import nsexec
+        if spec.tty:
+            return _exec_tty(st["pid"], procs, proc, stdin, stdout, stderr)
         with _Stdio(stdin, stdout, stderr) as io:
             pid, error = nsexec.enter(st["pid"], procs, proc, io.fds)
             io.started()
@@ -225,6 +227,71 @@ class OpsMixin:
         from .copy import copy_out
         cid = self.store.resolve(id)
         copy_out(self, cid, src, dest)
+
+
+def _exec_tty(pid1: int, procs, proc: dict, stdin, stdout, stderr) -> int:
+    """exec with a pty from the container's devpts; relay it to the caller's fds."""
+    import select
+    from . import nsexec
+    parent, child = socket.socketpair()
+    proc = dict(proc, console_fd=child.fileno())
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        pid, error = nsexec.enter(pid1, procs, proc, (null, null, null))
+    finally:
+        os.close(null)
+        child.close()
+    in_fd, out_fd = _fileno(stdin, 0), _fileno(stdout, 1)
+    try:
+        if error is not None:
+            _, status = os.waitpid(pid, 0)
+            _write_all(_fileno(stderr, 2) or 2, (error[1] + "\n").encode())
+            return error[0]
+        _msg, fds, _flags, _addr = socket.recv_fds(parent, 16, 1)
+    finally:
+        parent.close()
+    master = fds[0]
+    _copy_winsize(out_fd, master)
+    sources = [master] + ([in_fd] if in_fd is not None else [])
+    try:
+        while master in sources:
+            ready, _, _ = select.select(sources, [], [])
+            for fd in ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    data = b""
+                if fd == master:
+                    if not data:
+                        sources.remove(master)
+                    elif callable(stdout):
+                        stdout(data)
+                    else:
+                        _write_all(out_fd, data)
+                elif data:
+                    _write_all(master, data)
+                else:
+                    sources.remove(fd)
+    finally:
+        os.close(master)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) \
+        else 128 + os.WTERMSIG(status)
+
+
+def _copy_winsize(from_fd, master: int) -> None:
+    import fcntl
+    import termios
+    size = struct.pack("HHHH", 24, 80, 0, 0)
+    try:
+        if from_fd is not None and os.isatty(from_fd):
+            size = fcntl.ioctl(from_fd, termios.TIOCGWINSZ, size)
+    except OSError:
+        pass
+    try:
+        fcntl.ioctl(master, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
 
 
 def _in_window(ts: str, since, until) -> bool:

@@ -193,9 +193,9 @@ TIOCSPTLCK = 0x40045431
 TIOCGPTN = 0x80045430
 
 
-def setup_console(console_sock: int) -> None:
-    """Open a pty in the container's own devpts (after pivot_root), make its slave our
-    stdio and /dev/console, and hand the master to the shim over ``console_sock``."""
+def open_pty_stdio(console_sock: int, console_link: bool) -> None:
+    """Open a pty in the devpts at /dev/pts (the container's, after pivot_root or setns),
+    make its slave our stdio (and /dev/console), hand the master over ``console_sock``."""
     master = os.open("/dev/pts/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     fcntl.ioctl(master, TIOCSPTLCK, struct.pack("i", 0))
     number = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, struct.pack("I", 0)))[0]
@@ -204,9 +204,10 @@ def setup_console(console_sock: int) -> None:
     for fd in (0, 1, 2):
         os.dup2(slave, fd)
     os.close(slave)
-    if not os.path.exists("/dev/console"):
-        os.close(os.open("/dev/console", os.O_CREAT | os.O_WRONLY, 0o600))
-    sc.mount(slave_path, "/dev/console", None, sc.MS_BIND)
+    if console_link:
+        if not os.path.exists("/dev/console"):
+            os.close(os.open("/dev/console", os.O_CREAT | os.O_WRONLY, 0o600))
+        sc.mount(slave_path, "/dev/console", None, sc.MS_BIND)
     sock = socket.socket(fileno=console_sock)
     try:
         socket.send_fds(sock, [b"m"], [master])
@@ -214,6 +215,10 @@ def setup_console(console_sock: int) -> None:
         sock.detach()
         os.close(console_sock)
         os.close(master)
+
+
+def setup_console(console_sock: int) -> None:
+    open_pty_stdio(console_sock, console_link=True)
 
 
 def container_main(plan: dict, errw: int, console: int = -1) -> None:

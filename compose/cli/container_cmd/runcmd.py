@@ -92,6 +92,9 @@ def stream_until_exit(eng, cid: str, interactive: bool, tty: bool = False) -> in
     """Print the container's output (from its log, so nothing is missed), feed stdin when
     interactive, forward SIGINT/SIGTERM to it (docker's sig-proxy); -> exit code."""
     raw_mode = None
+    if tty and sys.stdout.isatty():
+        size = os.get_terminal_size(sys.stdout.fileno())
+        eng.containers.resize(cid, size.lines, size.columns)
     if interactive:
         if tty and sys.stdin.isatty():
             raw_mode = _raw_terminal()
@@ -190,5 +193,11 @@ def exec_(ctx: typer.Context):
         os.setsid()
         code = eng.containers.exec(ns.container, spec, stdin=null, stdout=devnull_w, stderr=devnull_w)
         os._exit(code)
-    code = eng.containers.exec(ns.container, spec, stdin=null)
+    raw_mode = _raw_terminal() if ns.tty and ns.interactive and sys.stdin.isatty() else None
+    try:
+        code = eng.containers.exec(ns.container, spec, stdin=null)
+    finally:
+        if raw_mode is not None:
+            import termios
+            termios.tcsetattr(0, termios.TCSADRAIN, raw_mode)
     raise typer.Exit(code)

@@ -272,3 +272,17 @@ def test_stats_and_top(ceng):
     top = ceng.containers.top(info.id)
     assert top["Titles"][:3] == ["UID", "PID", "PPID"]
     assert any("sleep 60" in row[-1] for row in top["Processes"])
+
+
+def test_exec_with_tty_gets_a_container_pty(ceng):
+    info = start_ctr(ceng, ["sleep", "60"])
+    r, w = os.pipe()
+    os.write(w, b"typed\n")
+    out = bytearray()
+    code = ceng.containers.exec(info.id, ExecSpec(cmd=("sh", "-c", "tty; read x; echo got $x; exit 4"),
+                                                  tty=True), stdin=r, stdout=out.extend)
+    os.close(r)
+    os.close(w)
+    lines = out.decode().replace("\r", "").split("\n")
+    assert code == 4
+    assert "/dev/pts/0" in lines and "got typed" in lines
