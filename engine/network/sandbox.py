@@ -44,7 +44,7 @@ def setup(svc, info) -> Sandbox:
         gw_net = _gateway_network(records)
         for index, (rec, ep) in enumerate(records):
             _attach(svc, state, rec, ep, f"eth{index}", default_route=rec is gw_net)
-        resolved, holds = _publish(svc, state, spec.ports, records)
+        resolved, holds = _publish(svc, state, spec.ports, records, gw_net)
         _register(svc, state, holds)
         result = _sandbox(state, spec, records, resolved)
         state["sandbox"] = {"hosts": result.hosts, "resolv_conf": result.resolv_conf}
@@ -148,7 +148,7 @@ def _pick_ip(rec, ep: EndpointSpec, eps: dict) -> str:
     return ipam.allocate(subnet, ip_range, used)
 
 
-def _publish(svc, state, bindings, records):
+def _publish(svc, state, bindings, records, gw_net=None):
     wanted = ports.normalize(bindings)
     if not wanted or not records:
         return [], []
@@ -156,7 +156,10 @@ def _publish(svc, state, bindings, records):
     holds, resolved = ports.bind_host_ports(
         wanted, lambda ip, port, proto: ports.holders(sandbox_dir, ip, port, proto))
     try:
-        first_ip = next(iter(state["endpoints"].values()))["ip"]
+        # forward to the address on the network with the default route (an internal network
+        # would drop the traffic), else the first one
+        target = state["endpoints"].get(gw_net["id"]) if gw_net else None
+        first_ip = (target or next(iter(state["endpoints"].values())))["ip"]
         state["ports"] = [vars(pb) for pb in resolved]
         state["forwards"] = ports.forwards(resolved, first_ip)
         state["pending_ports"] = True
