@@ -54,11 +54,11 @@ def config(
     if environment:
         text = "".join(f"{k}={v}\n" for k, v in sorted(project.environment.items()))
     elif list_services:
-        text = r.lines(project.services)
+        text = r.lines(sorted(project.services))
     elif list_volumes:
-        text = r.lines(project.volumes)
+        text = r.lines(sorted(project.volumes))
     elif list_networks:
-        text = r.lines(project.networks)
+        text = r.lines(sorted(project.networks))
     elif list_images:
         text = r.lines(r.images(project))
     elif list_profiles:
@@ -66,5 +66,5 @@ def config(
     elif hash_ is not None:
         text = r.hashes(project, hash_)
     else:
-        text = r.document(project, format)
+        text = r.document(project, format, interpolated=not no_interpolate)
     r.emit(text, output)

@@ -135,6 +135,25 @@ _TRANSFORMS = {
 }
 
 
+def _deploy(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    if "labels" in out and out["labels"] is not None:
+        out["labels"] = ss.key_value_list(out["labels"], bare="")
+    return out
+
+
+def _gpus(value: Any) -> Any:
+    if value == "all":
+        return [{"count": -1}]
+    return value
+
+
+_TRANSFORMS["deploy"] = _deploy
+_TRANSFORMS["gpus"] = _gpus
+
+
 def canonical_service(service: dict, *, file: str = "", path: str = "") -> dict:
     out = {}
     for key, value in service.items():

@@ -73,12 +73,19 @@ def _service_rules(name: str, svc: dict, services: dict) -> list:
     if svc.get("container_name") and replicas is not None and replicas > 1:
         issues.append(_err(f'services.{name}: can\'t set container_name and {name} as container name '
                            "must be unique", where))
-    targets = set()
-    for vol in svc.get("volumes") or []:
+    targets = {}
+    for i, vol in enumerate(svc.get("volumes") or []):
         target = vol.get("target")
         if target in targets:
-            issues.append(_err(f"services.{name}: target {target} already mounted", f"{where}.volumes"))
-        targets.add(target)
+            issues.append(Issue(f"{where}.volumes[{i}]: target {target} already mounted as "
+                                f"{targets[target]}", path=f"{where}.volumes"))
+        targets[target] = f"{where}.volumes[{i}]"
+    for i, tmpfs in enumerate(svc.get("tmpfs") or []):
+        target = str(tmpfs).split(":", 1)[0]
+        if target in targets:
+            issues.append(Issue(f"{targets[target]}: target {target} already mounted as "
+                                f"{where}.tmpfs[{i}]", path=f"{where}.tmpfs"))
+        targets[target] = f"{where}.tmpfs[{i}]"
     for rule in ((svc.get("develop") or {}).get("watch") or []):
         if rule.get("action") not in ("rebuild",) and not rule.get("target"):
             issues.append(_err(f"services.{name}.develop.watch: target is required for non-rebuild actions",

@@ -51,9 +51,13 @@ def hashes(project, spec: str) -> str:
     return "".join(out)
 
 
-def document(project, fmt: str) -> str:
-    from compose.loader.output import to_json, to_yaml
+def document(project, fmt: str, interpolated: bool = True) -> str:
+    """The project document; without interpolation Docker Compose prints the raw map form
+    (all keys sorted, no Go struct quirks, ``$`` not escaped)."""
+    from compose.loader.output import to_json, to_yaml, to_plain_json, to_plain_yaml
     data = project.as_dict()
+    if not interpolated:
+        return to_plain_json(data) if fmt == "json" else to_plain_yaml(data)
     return to_json(data) if fmt == "json" else to_yaml(data)
 
 

@@ -95,11 +95,13 @@ def resolve(opts) -> Context:
     files = _config_files(opts, cwd, environment)
     project_dir = _project_dir(opts, cwd, files)
     env_files = _env_file_paths(opts, cwd, project_dir, environment)
+    from_files: dict = {}
     for path in env_files:
         if path in pre_env_files:
             continue
-        for k, v in _read_dotenv(path, os_env).items():
-            environment.setdefault(k, v)
+        from_files.update(_read_dotenv(path, {**from_files, **os_env}))
+    for k, v in from_files.items():
+        environment.setdefault(k, v)
     cli_name = opts.project_name
     if cli_name is not None:
         validate_project_name(cli_name)

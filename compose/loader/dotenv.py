@@ -100,8 +100,19 @@ def _read_value(text: str, pos: int, file: str, line_no: int) -> tuple:
     return raw.strip(), "", nxt_pos, 1
 
 
+def parse_raw(text: str) -> dict:
+    """``format: raw`` env files: KEY=VALUE taken literally (no quotes, escapes, interpolation)."""
+    values = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value
+    return values
+
+
 def read_env_file(path: str, *, lookup: Optional[Mapping[str, str]] = None, required: bool = True,
-                  interpolate: bool = True) -> dict:
+                  interpolate: bool = True, raw: bool = False) -> dict:
     """Read one env file. Missing optional file -> {}; missing required -> ConfigError."""
     import os
     if os.path.isdir(path):
@@ -115,4 +126,6 @@ def read_env_file(path: str, *, lookup: Optional[Mapping[str, str]] = None, requ
         raise ConfigError(f"env file {path} not found: stat {path}: no such file or directory") from None
     except (OSError, UnicodeError) as e:
         raise ConfigError(f"failed to read env file {path}: {e}") from None
+    if raw:
+        return parse_raw(text)
     return parse_dotenv(text, file=path, lookup=lookup, interpolate=interpolate)

@@ -21,10 +21,10 @@ from .yamlread import Reset
 _SECTIONS = ("services", "networks", "volumes", "secrets", "configs", "models")
 
 
-def _included_env(entry: dict, project_dir: str, parent_env: dict, home) -> dict:
+def _included_env(entry: dict, base_dir: str, project_dir: str, parent_env: dict, home) -> dict:
     env_files = entry.get("env_file")
     env_files = [env_files] if isinstance(env_files, str) else list(env_files or [])
-    paths = [abs_path(str(p), project_dir, home) for p in env_files]
+    paths = [abs_path(str(p), base_dir, home) for p in env_files]
     if not paths and os.path.isfile(os.path.join(project_dir, ".env")):
         paths = [os.path.join(project_dir, ".env")]
     env = dict(parent_env)
@@ -48,7 +48,7 @@ def apply_include(data: dict, loader, path: str) -> dict:
                 raise ConfigError(f"open {f}: no such file or directory", file=loader.read(path).file)
         project_dir = (abs_path(str(entry["project_directory"]), base_dir, home)
                        if entry.get("project_directory") else os.path.dirname(files[0]))
-        env = _included_env(entry, project_dir, loader.env, home)
+        env = _included_env(entry, base_dir, project_dir, loader.env, home)
         sub = FileLoader(loader.opts, env, project_dir)
         sub.stack = list(loader.stack)
         included = merge_files(sub, files) if loader.opts.resolve_paths else merge_files(sub, files)

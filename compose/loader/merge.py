@@ -130,3 +130,19 @@ def strip_resets(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_resets(v) for v in value if not (isinstance(v, Reset) and not isinstance(v, Override))]
     return value
+
+
+def enforce_unicity(service: dict) -> dict:
+    """De-duplicate unique-key sequences of one service (the later entry wins, in place)."""
+    out = dict(service)
+    for pattern, key_fn in UNIQUE_KEYS.items():
+        parts = pattern.split(".")
+        if len(parts) == 3 and isinstance(out.get(parts[2]), list):
+            out[parts[2]] = merge_unique([], out[parts[2]], key_fn)
+    build = out.get("build")
+    if isinstance(build, dict):
+        for key in ("secrets", "tags", "platforms", "cache_from", "cache_to"):
+            if isinstance(build.get(key), list):
+                out["build"] = dict(out["build"], **{key: merge_unique(
+                    [], build[key], UNIQUE_KEYS[f"services.*.build.{key}"])})
+    return out

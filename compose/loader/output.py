@@ -67,6 +67,11 @@ STRUCTS = {
     "hook": "command user privileged working_dir environment".split(),
     "extends": ["file", "service"],
     "project": "name services networks volumes secrets configs models".split(),
+    "blkio": ("weight weight_device device_read_bps device_read_iops device_write_bps "
+              "device_write_iops").split(),
+    "weight_device": ["path", "weight"],
+    "throttle": ["path", "rate"],
+    "provider": ["type", "options"],
 }
 # child struct kinds: (parent kind, key) -> kind; "{}" suffix = map of that kind, "[]" = list
 CHILDREN = {
@@ -92,6 +97,10 @@ CHILDREN = {
     ("svc_volume", "tmpfs"): "tmpfs",
     ("network", "ipam"): "ipam", ("ipam", "config"): "ipam_pool[]",
     ("develop", "watch"): "watch[]", ("watch", "exec"): "hook",
+    ("service", "blkio_config"): "blkio", ("service", "gpus"): "device_request[]",
+    ("blkio", "weight_device"): "weight_device[]", ("blkio", "device_read_bps"): "throttle[]",
+    ("blkio", "device_read_iops"): "throttle[]", ("blkio", "device_write_bps"): "throttle[]",
+    ("blkio", "device_write_iops"): "throttle[]", ("service", "provider"): "provider",
 }
 _JSON_ALWAYS = {"service": {"command": None, "entrypoint": None},
                 "network": {"ipam": {}}, "deploy": {"resources": {}, "placement": {}},
@@ -132,11 +141,14 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
             if _omitted(kind, k, v, child):
                 continue
             out[k] = shape(v, child, fmt)
-    extras = sorted(k for k in value if k not in out)
+    known = set(order)
+    extras = sorted(k for k in value if k not in known)
     for k in extras:
         if fmt == "json" and kind != "project" and str(k).startswith("x-"):
             continue
         out[k] = shape(value[k], None, fmt)
+    if fmt == "json" and kind in ("weight_device", "throttle"):
+        out = {k.capitalize(): v for k, v in out.items()}
     if kind == "service" and "extra_hosts" in out and isinstance(out["extra_hosts"], dict):
         out["extra_hosts"] = [f"{h}={ip}" for h, ips in out["extra_hosts"].items() for ip in ips]
     if kind == "build" and isinstance(out.get("extra_hosts"), dict):
@@ -167,7 +179,8 @@ def escape_dollars(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("$", "$$")
     if isinstance(value, dict):
-        return {k: escape_dollars(v) for k, v in value.items()}
+        return {(k.replace("$", "$$") if isinstance(k, str) else k): escape_dollars(v)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [escape_dollars(v) for v in value]
     return value
@@ -193,3 +206,12 @@ def to_yaml(config: dict, *, escape: bool = True) -> str:
     from .yamlout import dump
     data = shape(escape_dollars(config) if escape else config, "project", "yaml")
     return dump(data)
+
+
+def to_plain_json(config: dict) -> str:
+    return json.dumps(_json_safe(shape(config, None, "json")), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_plain_yaml(config: dict) -> str:
+    from .yamlout import dump
+    return dump(shape(config, None, "yaml"))

@@ -11,7 +11,7 @@ from . import discovery
 from .canonical import canonical_file
 from .extends import ExtendsResolver, resolve_relative_paths, resolve_top_level_paths
 from .interpolate import Interpolator, interpolate_tree
-from .merge import merge, strip_resets
+from .merge import enforce_unicity, merge, strip_resets
 from .options import LoadOptions
 from .yamlread import Document, read_yaml, strip_tags
 
@@ -103,6 +103,9 @@ def merge_files(loader: FileLoader, files: list) -> dict:
     for path in files:
         merged = merge(merged, loader.load_resolved(path))
     merged = strip_resets(merged)
+    if isinstance(merged.get("services"), dict):
+        merged["services"] = {k: enforce_unicity(v) if isinstance(v, dict) else v
+                              for k, v in merged["services"].items()}
     merged.pop("include", None)
     merged.pop("version", None)
     if loader.opts.resolve_paths:

@@ -39,11 +39,13 @@ def _implicit_depends(svc: dict) -> None:
 def _resolve_environment(svc: dict, env: dict, opts) -> None:
     from .dotenv import read_env_file
     values: dict = {}
+    lookup = {k: v for k, v in (svc.get("environment") or {}).items() if v is not None}
+    lookup.update(env)
     for entry in svc.get("env_file") or []:
         path = str(entry.get("path"))
         raw = entry.get("format") == "raw"
-        values.update(read_env_file(path, lookup=env, required=bool(entry.get("required", True)),
-                                    interpolate=not raw))
+        values.update(read_env_file(path, lookup=lookup, required=bool(entry.get("required", True)),
+                                    raw=raw))
     environment = dict(values)
     for key, value in (svc.get("environment") or {}).items():
         environment[key] = value
@@ -116,7 +118,7 @@ def _closure(services: dict, named: list) -> dict:
 def _default_networks(services: dict, networks: dict) -> dict:
     networks = dict(networks)
     for svc in services.values():
-        if not svc.get("networks") and not svc.get("network_mode"):
+        if not svc.get("networks") and not svc.get("network_mode") and not svc.get("provider"):
             svc["networks"] = {"default": None}
         if "default" in (svc.get("networks") or {}) and "default" not in networks:
             networks["default"] = {}

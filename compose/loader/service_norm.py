@@ -225,6 +225,18 @@ def normalize_service(svc: dict, ctx: ServiceContext) -> dict:
     for key, secret in (("secrets", True), ("configs", False)):
         if isinstance(out.get(key), list):
             out[key] = [_file_ref(r, ctx, secret) for r in out[key]]
+    for key in ("post_start", "pre_stop"):
+        if isinstance(out.get(key), list):
+            out[key] = [dict(h, command=n.command(h["command"])) if isinstance(h, dict) and
+                        h.get("command") is not None else h for h in out[key]]
+    if isinstance(out.get("provider"), dict) and isinstance(out["provider"].get("options"), dict):
+        out["provider"] = dict(out["provider"], options={
+            k: [scalar_str(x) for x in (v if isinstance(v, list) else [v])]
+            for k, v in out["provider"]["options"].items()})
+    if isinstance(out.get("gpus"), list):
+        out["gpus"] = [_device_request(d) if isinstance(d, dict) else d for d in out["gpus"]]
+    if isinstance(out.get("blkio_config"), dict):
+        out["blkio_config"] = _blkio(out["blkio_config"], ctx)
     if isinstance(out.get("models"), list):
         out["models"] = {scalar_str(m): None for m in out["models"]}
     if isinstance(out.get("networks"), dict):
@@ -256,3 +268,16 @@ def _paths(out: dict, ctx: ServiceContext) -> None:
     if isinstance(dev, dict) and isinstance(dev.get("watch"), list):
         out["develop"] = dict(dev, watch=[dict(w, path=ctx.path(scalar_str(w.get("path", ""))))
                                           if isinstance(w, dict) else w for w in dev["watch"]])
+
+
+def _blkio(cfg: dict, ctx: ServiceContext) -> dict:
+    out = dict(cfg)
+    for key in ("device_read_bps", "device_write_bps"):
+        if isinstance(out.get(key), list):
+            out[key] = [dict(d, rate=n.to_bytes(d.get("rate"), ctx.where(f"blkio_config.{key}")))
+                        for d in out[key]]
+    for key in ("device_read_iops", "device_write_iops"):
+        if isinstance(out.get(key), list):
+            out[key] = [dict(d, rate=str(n.to_int(d.get("rate"), ctx.where(f"blkio_config.{key}"))))
+                        for d in out[key]]
+    return out

@@ -192,10 +192,11 @@ def parse_device(spec: str) -> dict:
 
 def key_value_list(items: Any, *, sep: str = "=", bare=None, what: str = "") -> dict:
     """['A=1', 'B'] or {'A': 1} -> {'A': '1', 'B': bare}; values stringified."""
+    from .yamlread import Reset
     out: dict = {}
     if isinstance(items, dict):
         for k, v in items.items():
-            out[str(k)] = None if v is None else scalar_str(v)
+            out[str(k)] = v if v is None or isinstance(v, Reset) else scalar_str(v)
         return out
     for item in items or []:
         text = scalar_str(item)
