@@ -38,7 +38,7 @@ def release_runtime(root: str, runroot: str, cid: str, plan: dict | None,
         problems.append(f"engine: {e}")
         return problems
     try:
-        from .netfallback import teardown
+        from .deps import teardown
         teardown(eng, cid)
     except Exception as e:  # noqa: BLE001
         problems.append(f"network: {e}")

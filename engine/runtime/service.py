@@ -275,11 +275,11 @@ class ContainerService(ops.OpsMixin):
         with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
             if not self.store.config_path(cid).exists():
                 return
-            from . import netfallback
+            from . import deps
             from .cleanup import release_runtime
             release_runtime(str(self.layout.root), str(self.layout.runroot), cid,
                             {"cgroup": self.store.state_file(cid).read().get("cgroup")})
-            netfallback.release_mounts(self.engine, cid, volumes)
+            deps.release_mounts(self.engine, cid, volumes)
             try:
                 self.engine.images.release_rootfs(cid)
             except NotFound:

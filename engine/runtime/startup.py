@@ -14,7 +14,7 @@ from engine.cgroups import driver as cgroup_driver
 from engine.errors import InvalidArgument, NotFound, RuntimeFailure
 from engine.layout import atomic_write, write_json
 
-from . import netfallback
+from . import deps
 from .plan import mount_entries
 
 
@@ -34,9 +34,7 @@ def _ns_path_of(svc, ref: str, kind: str) -> str:
 def namespaces(svc, spec, sandbox, cg_version: int) -> dict:
     ns = {"mnt": "new", "uts": "new", "ipc": "new", "pid": "new",
           "cgroup": "new" if cg_version == 2 else "host"}
-    if sandbox.netns_path == "new":
-        ns["net"] = "new"
-    elif sandbox.netns_path:
+    if sandbox.netns_path:
         ns["net"] = sandbox.netns_path
     else:
         ns["net"] = "host"
@@ -68,10 +66,10 @@ def _cgroup_info(cg) -> dict:
 
 def _volume_mounts(svc, cid: str, spec, rootfs: dict) -> list:
     """Resolve mounts; volumes may need the image content, so mount the root briefly."""
-    if not spec.mounts:
+    if not spec.mounts and not spec.volumes_from:
         return []
     if not any(m.type == "volume" for m in spec.mounts):
-        return netfallback.prepare_mounts(svc.engine, cid, spec.mounts, "")
+        return deps.prepare_mounts(svc.engine, cid, spec.mounts, "")
     from . import syscalls as sc
     target = str(svc.layout.rootfs_mount(cid)) + ".vol"
     os.makedirs(target, exist_ok=True)
@@ -81,7 +79,7 @@ def _volume_mounts(svc, cid: str, spec, rootfs: dict) -> list:
     else:
         sc.mount(rootfs["source"], target, None, sc.MS_BIND)
     try:
-        return netfallback.prepare_mounts(svc.engine, cid, spec.mounts, target)
+        return deps.prepare_mounts(svc.engine, cid, spec.mounts, target)
     finally:
         sc.umount2(target, sc.MNT_DETACH)
         os.rmdir(target)
@@ -96,7 +94,7 @@ def prepare_run(svc, cfg: dict, info) -> dict:
     sandbox = None
     try:
         cg.apply(_limits(cfg))
-        sandbox = netfallback.setup(svc.engine, info)
+        sandbox = deps.setup(svc.engine, info)
         resolved = _volume_mounts(svc, cid, spec, cfg["rootfs"])
         plan = _plan(svc, cfg, info, cg, sandbox, resolved)
         write_json(svc.layout.container_run_dir(cid) / "plan.json", plan)
@@ -109,7 +107,7 @@ def prepare_run(svc, cfg: dict, info) -> dict:
     except BaseException:
         if sandbox is not None:
             try:
-                netfallback.teardown(svc.engine, cid)
+                deps.teardown(svc.engine, cid)
             except Exception:  # noqa: BLE001
                 pass
         cg.remove()
