@@ -24,6 +24,8 @@ SPECIAL_MODES = ("none", "host", "bridge", "default", "")
 
 def setup(svc, info) -> Sandbox:
     spec, cid = info.spec, info.id
+    if svc.layout.sandbox_file(cid).exists() or is_netns(str(svc.layout.netns_path(cid))):
+        teardown(svc, cid)                 # a previous run was not torn down: start clean
     mode = spec.network_mode or "bridge"
     hostname = spec.hostname or cid[:12]
     if mode == "host" or mode.startswith("container:"):

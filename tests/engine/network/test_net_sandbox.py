@@ -218,7 +218,8 @@ def test_static_ip_mac_subnet_and_hosts_files(net_engine):
                       extra_hosts=("db.local:10.1.2.3", "gw=host-gateway"), dns_search=("corp",),
                       dns_opt=("timeout:2",), domainname="example.com", hostname="box")
     auto = make_info(networks={net: EndpointSpec()})
-    sf = net_engine.networks.setup_sandbox(fixed)
+    net_engine.networks.setup_sandbox(fixed)
+    sf = net_engine.networks.setup_sandbox(fixed)       # again without teardown (restart)
     sa = net_engine.networks.setup_sandbox(auto)
     assert sf.endpoints[net]["IPAddress"] == "10.213.7.9"
     assert sf.endpoints[net]["MacAddress"] == "02:11:22:33:44:55"
