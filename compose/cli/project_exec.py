@@ -51,103 +51,103 @@ def _service_container(engine, name: str, service: str, index: int):
     raise ComposeError(f"service \"{service}\" is not running")
 
 
-def register(root: typer.Typer, groups: dict) -> None:
-    @root.command("exec", help="Execute a command in a running container",
-                  context_settings={"allow_interspersed_args": False})
-    def exec_(ctx: typer.Context, service: str = typer.Argument(...),
-              command: List[str] = typer.Argument(...),
-              detach: bool = typer.Option(False, "-d", "--detach", help="Detached mode: Run command in the background"),
-              env: Optional[List[str]] = typer.Option(None, "-e", "--env", help="Set environment variables"),
-              index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),
-              no_tty: bool = typer.Option(False, "-T", "--no-TTY", help="Disable pseudo-TTY allocation"),
-              interactive: bool = typer.Option(True, "-i", "--interactive/--no-interactive", hidden=True),
-              tty: bool = typer.Option(False, "-t", "--tty", hidden=True),
-              privileged: bool = typer.Option(False, "--privileged", help="Give extended privileges to the process"),
-              user: Optional[str] = typer.Option(None, "-u", "--user", help="Run the command as this user"),
-              workdir: Optional[str] = typer.Option(None, "-w", "--workdir", help="Path to workdir directory for this command")) -> None:
-        from engine.types import ExecSpec
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, [service])
-        engine = pc.engine(ctx)
+def exec_(ctx: typer.Context, service: str = typer.Argument(...),
+          command: List[str] = typer.Argument(...),
+          detach: bool = typer.Option(False, "-d", "--detach", help="Detached mode: Run command in the background"),
+          env: Optional[List[str]] = typer.Option(None, "-e", "--env", help="Set environment variables"),
+          index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),
+          no_tty: bool = typer.Option(False, "-T", "--no-TTY", help="Disable pseudo-TTY allocation"),
+          interactive: bool = typer.Option(True, "-i", "--interactive/--no-interactive", hidden=True),
+          tty: bool = typer.Option(False, "-t", "--tty", hidden=True),
+          privileged: bool = typer.Option(False, "--privileged", help="Give extended privileges to the process"),
+          user: Optional[str] = typer.Option(None, "-u", "--user", help="Run the command as this user"),
+          workdir: Optional[str] = typer.Option(None, "-w", "--workdir", help="Path to workdir directory for this command")) -> None:
+    from engine.types import ExecSpec
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, [service])
+    engine = pc.engine(ctx)
+    c = _service_container(engine, name, service, index)
+    use_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    stdin_src = sys.stdin.buffer if interactive and not detach and (use_tty or _has_input()) else None
+    spec = ExecSpec(cmd=tuple(command), env=_env_pairs(env), user=user or "", working_dir=workdir or "",
+                    tty=use_tty, stdin=stdin_src is not None, privileged=privileged, detach=detach)
+    code = engine.containers.exec(c.id, spec, stdin=stdin_src,
+                                  stdout=_writer(sys.stdout), stderr=_writer(sys.stderr))
+    raise typer.Exit(code or 0)
+
+def run(ctx: typer.Context, service: str = typer.Argument(...),
+        command: Optional[List[str]] = typer.Argument(None),
+        build: bool = typer.Option(False, "--build", help="Build image before starting container"),
+        detach: bool = typer.Option(False, "-d", "--detach", help="Run container in background and print container ID"),
+        entrypoint: Optional[str] = typer.Option(None, "--entrypoint", help="Override the entrypoint of the image"),
+        env: Optional[List[str]] = typer.Option(None, "-e", "--env", help="Set environment variables"),
+        interactive: bool = typer.Option(True, "-i", "--interactive/--no-interactive", help="Keep STDIN open even if not attached"),
+        label: Optional[List[str]] = typer.Option(None, "-l", "--label", help="Add or override a label"),
+        name_: Optional[str] = typer.Option(None, "--name", help="Assign a name to the container"),
+        no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
+        no_tty: bool = typer.Option(False, "-T", "--no-TTY", help="Disable pseudo-TTY allocation (default: auto-detected)"),
+        publish: Optional[List[str]] = typer.Option(None, "-p", "--publish", help="Publish a container's port(s) to the host"),
+        pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+        quiet: bool = typer.Option(False, "-q", "--quiet", help="Don't print anything to STDOUT"),
+        quiet_build: bool = typer.Option(False, "--quiet-build", help="Suppress progress output from the build process"),
+        quiet_pull: bool = typer.Option(False, "--quiet-pull", help="Pull without printing progress information"),
+        remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
+        rm: bool = typer.Option(False, "--rm", help="Automatically remove the container when it exits"),
+        service_ports: bool = typer.Option(False, "-P", "--service-ports", help="Run command with all service's ports enabled and mapped to the host"),
+        use_aliases: bool = typer.Option(False, "--use-aliases", help="Use the service's network useAliases in the network(s) the container connects to"),
+        user: Optional[str] = typer.Option(None, "-u", "--user", help="Run as specified username or uid"),
+        volume: Optional[List[str]] = typer.Option(None, "-v", "--volume", help="Bind mount a volume"),
+        workdir: Optional[str] = typer.Option(None, "-w", "--workdir", help="Working directory inside the container")) -> None:
+    import shlex
+    from compose.project_ops.common import ImageOptions, ensure_images
+    from compose.project_ops.run import RunOptions, create_oneoff, start_dependencies
+    project = pc.load_project(ctx, [service])
+    pc.check_services(project, [service])
+    engine = pc.engine(ctx)
+    use_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    opts = RunOptions(command=tuple(command) if command else None,
+                      entrypoint=tuple(shlex.split(entrypoint)) if entrypoint is not None else None,
+                      env=_env_pairs(env), labels=_env_pairs(label), name=name_ or "",
+                      user=user or "", workdir=workdir or "", volumes=tuple(volume or ()),
+                      publish=tuple(publish or ()), service_ports=service_ports,
+                      use_aliases=use_aliases, no_deps=no_deps, tty=use_tty,
+                      interactive=interactive and not detach and (use_tty or _has_input()),
+                      remove_orphans=remove_orphans)
+    image_opts = ImageOptions(pull=pull, build=build, quiet_pull=quiet_pull, quiet_build=quiet_build)
+    render = pc.renderer(ctx)
+    try:
+        start_dependencies(engine, project, service, opts, image_opts, on_event=render,
+                           parallel=pc.parallel(ctx))
+        ensure_images(engine, project, [service], image_opts, render)
+    finally:
+        render.close()
+    info = create_oneoff(engine, project, service, opts)
+    raise typer.Exit(_run_container(engine, info, detach=detach, rm=rm, quiet=quiet, tty=use_tty,
+                                    interactive=opts.interactive))
+
+def cp(ctx: typer.Context, src: str = typer.Argument(...), dest: str = typer.Argument(...),
+       index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),
+       archive: bool = typer.Option(False, "-a", "--archive", help="Archive mode (copy all uid/gid information)"),
+       follow_link: bool = typer.Option(False, "-L", "--follow-link", help="Always follow symbol link in SRC_PATH"),
+       all_: bool = typer.Option(False, "--all", hidden=True)) -> None:
+    project, name = pc.load_project_or_name(ctx)
+    engine = pc.engine(ctx)
+    if ":" in src and not src.startswith(("/", ".")):
+        service, path = src.split(":", 1)
         c = _service_container(engine, name, service, index)
-        use_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
-        stdin_src = sys.stdin.buffer if interactive and not detach and (use_tty or _has_input()) else None
-        spec = ExecSpec(cmd=tuple(command), env=_env_pairs(env), user=user or "", working_dir=workdir or "",
-                        tty=use_tty, stdin=stdin_src is not None, privileged=privileged, detach=detach)
-        code = engine.containers.exec(c.id, spec, stdin=stdin_src,
-                                      stdout=_writer(sys.stdout), stderr=_writer(sys.stderr))
-        raise typer.Exit(code or 0)
+        engine.containers.copy_from(c.id, path, dest)
+    elif ":" in dest and not dest.startswith(("/", ".")):
+        service, path = dest.split(":", 1)
+        c = _service_container(engine, name, service, index)
+        engine.containers.copy_to(c.id, src, path)
+    else:
+        raise UsageError("copying between services is not supported: one of SRC or DEST must be SERVICE:PATH")
 
-    @root.command("run", help="Run a one-off command on a service",
-                  context_settings={"allow_interspersed_args": False})
-    def run(ctx: typer.Context, service: str = typer.Argument(...),
-            command: Optional[List[str]] = typer.Argument(None),
-            build: bool = typer.Option(False, "--build", help="Build image before starting container"),
-            detach: bool = typer.Option(False, "-d", "--detach", help="Run container in background and print container ID"),
-            entrypoint: Optional[str] = typer.Option(None, "--entrypoint", help="Override the entrypoint of the image"),
-            env: Optional[List[str]] = typer.Option(None, "-e", "--env", help="Set environment variables"),
-            interactive: bool = typer.Option(True, "-i", "--interactive/--no-interactive", help="Keep STDIN open even if not attached"),
-            label: Optional[List[str]] = typer.Option(None, "-l", "--label", help="Add or override a label"),
-            name_: Optional[str] = typer.Option(None, "--name", help="Assign a name to the container"),
-            no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
-            no_tty: bool = typer.Option(False, "-T", "--no-TTY", help="Disable pseudo-TTY allocation (default: auto-detected)"),
-            publish: Optional[List[str]] = typer.Option(None, "-p", "--publish", help="Publish a container's port(s) to the host"),
-            pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
-            quiet: bool = typer.Option(False, "-q", "--quiet", help="Don't print anything to STDOUT"),
-            quiet_build: bool = typer.Option(False, "--quiet-build", help="Suppress progress output from the build process"),
-            quiet_pull: bool = typer.Option(False, "--quiet-pull", help="Pull without printing progress information"),
-            remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
-            rm: bool = typer.Option(False, "--rm", help="Automatically remove the container when it exits"),
-            service_ports: bool = typer.Option(False, "-P", "--service-ports", help="Run command with all service's ports enabled and mapped to the host"),
-            use_aliases: bool = typer.Option(False, "--use-aliases", help="Use the service's network useAliases in the network(s) the container connects to"),
-            user: Optional[str] = typer.Option(None, "-u", "--user", help="Run as specified username or uid"),
-            volume: Optional[List[str]] = typer.Option(None, "-v", "--volume", help="Bind mount a volume"),
-            workdir: Optional[str] = typer.Option(None, "-w", "--workdir", help="Working directory inside the container")) -> None:
-        import shlex
-        from compose.project_ops.common import ImageOptions, ensure_images
-        from compose.project_ops.run import RunOptions, create_oneoff, start_dependencies
-        project = pc.load_project(ctx, [service])
-        pc.check_services(project, [service])
-        engine = pc.engine(ctx)
-        use_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
-        opts = RunOptions(command=tuple(command) if command else None,
-                          entrypoint=tuple(shlex.split(entrypoint)) if entrypoint is not None else None,
-                          env=_env_pairs(env), labels=_env_pairs(label), name=name_ or "",
-                          user=user or "", workdir=workdir or "", volumes=tuple(volume or ()),
-                          publish=tuple(publish or ()), service_ports=service_ports,
-                          use_aliases=use_aliases, no_deps=no_deps, tty=use_tty,
-                          interactive=interactive and not detach and (use_tty or _has_input()),
-                          remove_orphans=remove_orphans)
-        image_opts = ImageOptions(pull=pull, build=build, quiet_pull=quiet_pull, quiet_build=quiet_build)
-        render = pc.renderer(ctx)
-        try:
-            start_dependencies(engine, project, service, opts, image_opts, on_event=render,
-                               parallel=pc.parallel(ctx))
-            ensure_images(engine, project, [service], image_opts, render)
-        finally:
-            render.close()
-        info = create_oneoff(engine, project, service, opts)
-        raise typer.Exit(_run_container(engine, info, detach=detach, rm=rm, quiet=quiet, tty=use_tty,
-                                        interactive=opts.interactive))
 
-    @root.command("cp", help="Copy files/folders between a service container and the local filesystem")
-    def cp(ctx: typer.Context, src: str = typer.Argument(...), dest: str = typer.Argument(...),
-           index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),
-           archive: bool = typer.Option(False, "-a", "--archive", help="Archive mode (copy all uid/gid information)"),
-           follow_link: bool = typer.Option(False, "-L", "--follow-link", help="Always follow symbol link in SRC_PATH"),
-           all_: bool = typer.Option(False, "--all", hidden=True)) -> None:
-        project, name = pc.load_project_or_name(ctx)
-        engine = pc.engine(ctx)
-        if ":" in src and not src.startswith(("/", ".")):
-            service, path = src.split(":", 1)
-            c = _service_container(engine, name, service, index)
-            engine.containers.copy_from(c.id, path, dest)
-        elif ":" in dest and not dest.startswith(("/", ".")):
-            service, path = dest.split(":", 1)
-            c = _service_container(engine, name, service, index)
-            engine.containers.copy_to(c.id, src, path)
-        else:
-            raise UsageError("copying between services is not supported: one of SRC or DEST must be SERVICE:PATH")
+def register(root: typer.Typer, groups: dict) -> None:
+    root.command("exec", help="Execute a command in a running container", context_settings={"allow_interspersed_args": False})(exec_)
+    root.command("run", help="Run a one-off command on a service", context_settings={"allow_interspersed_args": False})(run)
+    root.command("cp", help="Copy files/folders between a service container and the local filesystem")(cp)
 
 
 def _run_container(engine, info, *, detach, rm, quiet, tty, interactive) -> int:

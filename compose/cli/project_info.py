@@ -85,173 +85,175 @@ def ps_json(c) -> dict:
             "State": c.state.status, "Status": status_text(c)}
 
 
-def register(root: typer.Typer, groups: dict) -> None:
-    @root.command("ps", help="List containers")
-    def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-           all_: bool = typer.Option(False, "-a", "--all", help="Show all stopped containers (including those created by the run command)"),
+def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+       all_: bool = typer.Option(False, "-a", "--all", help="Show all stopped containers (including those created by the run command)"),
+       quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display IDs"),
+       show_services: bool = typer.Option(False, "--services", help="Display services"),
+       status: Optional[List[str]] = typer.Option(None, "--status", help="Filter services by status"),
+       filter_: Optional[str] = typer.Option(None, "--filter", help="Filter services by a property (status=...)"),
+       fmt: str = typer.Option("table", "--format", help="Format output: table, json"),
+       no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
+       orphans: bool = typer.Option(True, "--orphans/--no-orphans", help="Include orphaned services")) -> None:
+    from compose import labels as L
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    statuses = list(status or [])
+    if filter_:
+        key, _, value = filter_.partition("=")
+        if key != "status":
+            raise UsageError(f"invalid filter {filter_!r}: only status=... is supported")
+        statuses.append(value)
+    engine = pc.engine(ctx)
+    found = engine.containers.list(all=True, filters=L.project_filter(name))
+    rows = []
+    for c in sorted(found, key=lambda c: c.name):
+        svc = c.labels.get(L.SERVICE, "")
+        if services and svc not in services:
+            continue
+        if L.is_oneoff(c.labels) and not all_:
+            continue
+        if not orphans and project is not None and svc not in project.services:
+            continue
+        if statuses:
+            if c.state.status not in statuses:
+                continue
+        elif not all_ and not c.state.running:
+            continue
+        rows.append(c)
+    if show_services:
+        sys.stdout.write("".join(s + "\n" for s in dict.fromkeys(c.labels.get(L.SERVICE, "") for c in rows)))
+    elif quiet:
+        sys.stdout.write("".join(c.id + "\n" for c in rows))
+    elif fmt == "json":
+        sys.stdout.write("".join(json.dumps(ps_json(c)) + "\n" for c in rows))
+    elif fmt == "table":
+        images = _images_of(engine, rows)
+        sys.stdout.write(table([[c.name, c.image, command_text(c, not no_trunc, images.get(c.image_id)),
+                                 c.labels.get(L.SERVICE, ""),
+                                 _ago(c.created) + " ago", status_text(c), ports_text(c)] for c in rows],
+                               ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]))
+    else:
+        raise UsageError(f"invalid --format {fmt!r}: expected table or json")
+
+def ls(ctx: typer.Context,
+       all_: bool = typer.Option(False, "-a", "--all", help="Show all stopped Compose projects"),
+       quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display project names"),
+       fmt: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]"),
+       filter_: Optional[str] = typer.Option(None, "--filter", help="Filter output based on conditions provided (name=...)")) -> None:
+    from compose import labels as L
+    found = pc.engine(ctx).containers.list(all=True, filters={"label": [L.PROJECT]})
+    projects: dict[str, dict] = {}
+    for c in found:
+        p = projects.setdefault(c.labels.get(L.PROJECT, ""), {"states": {}, "files": c.labels.get(L.CONFIG_FILES, "")})
+        p["states"][c.state.status] = p["states"].get(c.state.status, 0) + 1
+    rows = []
+    for name in sorted(projects):
+        states = projects[name]["states"]
+        if not all_ and not states.get("running"):
+            continue
+        if filter_ and filter_.startswith("name=") and filter_[5:] not in name:
+            continue
+        status = ", ".join(f"{s}({n})" for s, n in sorted(states.items()))
+        rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
+    if quiet:
+        sys.stdout.write("".join(r["Name"] + "\n" for r in rows))
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(rows) + "\n")
+    else:
+        sys.stdout.write(table([[r["Name"], r["Status"], r["ConfigFiles"]] for r in rows],
+                               ["NAME", "STATUS", "CONFIG FILES"]))
+
+def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
            quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display IDs"),
-           show_services: bool = typer.Option(False, "--services", help="Display services"),
-           status: Optional[List[str]] = typer.Option(None, "--status", help="Filter services by status"),
-           filter_: Optional[str] = typer.Option(None, "--filter", help="Filter services by a property (status=...)"),
-           fmt: str = typer.Option("table", "--format", help="Format output: table, json"),
-           no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
-           orphans: bool = typer.Option(True, "--orphans/--no-orphans", help="Include orphaned services")) -> None:
-        from compose import labels as L
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        statuses = list(status or [])
-        if filter_:
-            key, _, value = filter_.partition("=")
-            if key != "status":
-                raise UsageError(f"invalid filter {filter_!r}: only status=... is supported")
-            statuses.append(value)
-        engine = pc.engine(ctx)
-        found = engine.containers.list(all=True, filters=L.project_filter(name))
-        rows = []
-        for c in sorted(found, key=lambda c: c.name):
-            svc = c.labels.get(L.SERVICE, "")
-            if services and svc not in services:
-                continue
-            if L.is_oneoff(c.labels) and not all_:
-                continue
-            if not orphans and project is not None and svc not in project.services:
-                continue
-            if statuses:
-                if c.state.status not in statuses:
-                    continue
-            elif not all_ and not c.state.running:
-                continue
-            rows.append(c)
-        if show_services:
-            sys.stdout.write("".join(s + "\n" for s in dict.fromkeys(c.labels.get(L.SERVICE, "") for c in rows)))
-        elif quiet:
-            sys.stdout.write("".join(c.id + "\n" for c in rows))
-        elif fmt == "json":
-            sys.stdout.write("".join(json.dumps(ps_json(c)) + "\n" for c in rows))
-        elif fmt == "table":
-            images = _images_of(engine, rows)
-            sys.stdout.write(table([[c.name, c.image, command_text(c, not no_trunc, images.get(c.image_id)),
-                                     c.labels.get(L.SERVICE, ""),
-                                     _ago(c.created) + " ago", status_text(c), ports_text(c)] for c in rows],
-                                   ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]))
-        else:
-            raise UsageError(f"invalid --format {fmt!r}: expected table or json")
-
-    @root.command("ls", help="List running compose projects")
-    def ls(ctx: typer.Context,
-           all_: bool = typer.Option(False, "-a", "--all", help="Show all stopped Compose projects"),
-           quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display project names"),
-           fmt: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]"),
-           filter_: Optional[str] = typer.Option(None, "--filter", help="Filter output based on conditions provided (name=...)")) -> None:
-        from compose import labels as L
-        found = pc.engine(ctx).containers.list(all=True, filters={"label": [L.PROJECT]})
-        projects: dict[str, dict] = {}
-        for c in found:
-            p = projects.setdefault(c.labels.get(L.PROJECT, ""), {"states": {}, "files": c.labels.get(L.CONFIG_FILES, "")})
-            p["states"][c.state.status] = p["states"].get(c.state.status, 0) + 1
-        rows = []
-        for name in sorted(projects):
-            states = projects[name]["states"]
-            if not all_ and not states.get("running"):
-                continue
-            if filter_ and filter_.startswith("name=") and filter_[5:] not in name:
-                continue
-            status = ", ".join(f"{s}({n})" for s, n in sorted(states.items()))
-            rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
-        if quiet:
-            sys.stdout.write("".join(r["Name"] + "\n" for r in rows))
-        elif fmt == "json":
-            sys.stdout.write(json.dumps(rows) + "\n")
-        else:
-            sys.stdout.write(table([[r["Name"], r["Status"], r["ConfigFiles"]] for r in rows],
-                                   ["NAME", "STATUS", "CONFIG FILES"]))
-
-    @root.command("images", help="List images used by the created containers")
-    def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-               quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display IDs"),
-               fmt: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]")) -> None:
-        from compose import labels as L
-        from engine.errors import EngineError
-        project, name = pc.load_project_or_name(ctx)
-        engine = pc.engine(ctx)
-        rows = []
-        for c in sorted(engine.containers.list(all=True, filters=L.project_filter(name)), key=lambda c: c.name):
-            if services and c.labels.get(L.SERVICE) not in services:
-                continue
-            repo, _, tag = c.image.rpartition(":") if ":" in c.image.rsplit("/", 1)[-1] else (c.image, "", "latest")
-            size = 0
-            try:
-                size = engine.images.inspect(c.image_id or c.image).size
-            except EngineError:
-                pass
-            rows.append({"ContainerName": c.name, "Repository": repo, "Tag": tag, "ID": c.image_id,
-                         "Size": size})
-        if quiet:
-            sys.stdout.write("".join(dict.fromkeys(r["ID"] + "\n" for r in rows)))
-        elif fmt == "json":
-            sys.stdout.write(json.dumps(rows) + "\n")
-        else:
-            sys.stdout.write(table([[r["ContainerName"], r["Repository"], r["Tag"],
-                                     r["ID"].split(":")[-1][:12], _size(r["Size"])] for r in rows],
-                                   ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"]))
-
-    @root.command("top", help="Display the running processes")
-    def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
-        from compose import labels as L
-        project, name = pc.load_project_or_name(ctx)
-        engine = pc.engine(ctx)
-        for c in sorted(engine.containers.list(filters=L.project_filter(name)), key=lambda c: c.name):
-            if services and c.labels.get(L.SERVICE) not in services:
-                continue
-            result = engine.containers.top(c.id)
-            sys.stdout.write(c.name + "\n")
-            sys.stdout.write(table([[str(x) for x in row] for row in result.get("Processes", [])],
-                                   list(result.get("Titles", []))) + "\n")
-
-    @root.command("port", help="Print the public port for a port binding")
-    def port(ctx: typer.Context, service: str = typer.Argument(...), private_port: str = typer.Argument(...),
-             protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp"),
-             index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas")) -> None:
-        from compose import labels as L
-        project, name = pc.load_project_or_name(ctx)
-        engine = pc.engine(ctx)
-        found = [c for c in engine.containers.list(all=True, filters=L.project_filter(
-            name, f"{L.SERVICE}={service}", f"{L.ONEOFF}=False")) if L.container_number(c.labels) == index]
-        if not found:
-            raise ComposeError(f"service \"{service}\" has no container number {index}")
-        target = int(private_port.split("/")[0])
-        for p in found[0].ports:
-            if p.container_port == target and p.protocol == protocol and p.host_port:
-                sys.stdout.write(f"{p.host_ip or '0.0.0.0'}:{p.host_port}\n")
-                return
-        raise ComposeError(f"no port {target}/{protocol} for container {found[0].name}")
-
-    @root.command("logs", help="View output from containers")
-    def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-             follow: bool = typer.Option(False, "-f", "--follow", help="Follow log output"),
-             tail: str = typer.Option("all", "-n", "--tail", help="Number of lines to show from the end of the logs for each container"),
-             timestamps: bool = typer.Option(False, "-t", "--timestamps", help="Show timestamps"),
-             since: Optional[str] = typer.Option(None, "--since", help="Show logs since timestamp or relative (e.g. 42m)"),
-             until: Optional[str] = typer.Option(None, "--until", help="Show logs before a timestamp or relative"),
-             no_color: bool = typer.Option(False, "--no-color", help="Produce monochrome output"),
-             no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
-             index: Optional[int] = typer.Option(None, "--index", help="index of the container if service has multiple replicas")) -> None:
-        _logs(ctx, services or [], follow, tail, timestamps, since, until, no_color, no_log_prefix, index)
-
-    @root.command("version", help="Show the pycompose version information")
-    def version(fmt: str = typer.Option("pretty", "-f", "--format", help="Format the output. Values: [pretty | json]"),
-                short: bool = typer.Option(False, "--short", help="Shows only Compose's version number")) -> None:
-        from importlib.metadata import PackageNotFoundError, version as pkg_version
+           fmt: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]")) -> None:
+    from compose import labels as L
+    from engine.errors import EngineError
+    project, name = pc.load_project_or_name(ctx)
+    engine = pc.engine(ctx)
+    rows = []
+    for c in sorted(engine.containers.list(all=True, filters=L.project_filter(name)), key=lambda c: c.name):
+        if services and c.labels.get(L.SERVICE) not in services:
+            continue
+        repo, _, tag = c.image.rpartition(":") if ":" in c.image.rsplit("/", 1)[-1] else (c.image, "", "latest")
+        size = 0
         try:
-            v = pkg_version("pycompose")
-        except PackageNotFoundError:
-            v = "0.1.0"
-        if short:
-            sys.stdout.write(v + "\n")
-        elif fmt == "json":
-            sys.stdout.write(json.dumps({"version": f"v{v}"}) + "\n")
-        else:
-            sys.stdout.write(f"pycompose version v{v}\n")
+            size = engine.images.inspect(c.image_id or c.image).size
+        except EngineError:
+            pass
+        rows.append({"ContainerName": c.name, "Repository": repo, "Tag": tag, "ID": c.image_id,
+                     "Size": size})
+    if quiet:
+        sys.stdout.write("".join(dict.fromkeys(r["ID"] + "\n" for r in rows)))
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(rows) + "\n")
+    else:
+        sys.stdout.write(table([[r["ContainerName"], r["Repository"], r["Tag"],
+                                 r["ID"].split(":")[-1][:12], _size(r["Size"])] for r in rows],
+                               ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"]))
+
+def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
+    from compose import labels as L
+    project, name = pc.load_project_or_name(ctx)
+    engine = pc.engine(ctx)
+    for c in sorted(engine.containers.list(filters=L.project_filter(name)), key=lambda c: c.name):
+        if services and c.labels.get(L.SERVICE) not in services:
+            continue
+        result = engine.containers.top(c.id)
+        sys.stdout.write(c.name + "\n")
+        sys.stdout.write(table([[str(x) for x in row] for row in result.get("Processes", [])],
+                               list(result.get("Titles", []))) + "\n")
+
+def port(ctx: typer.Context, service: str = typer.Argument(...), private_port: str = typer.Argument(...),
+         protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp"),
+         index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas")) -> None:
+    from compose import labels as L
+    project, name = pc.load_project_or_name(ctx)
+    engine = pc.engine(ctx)
+    found = [c for c in engine.containers.list(all=True, filters=L.project_filter(
+        name, f"{L.SERVICE}={service}", f"{L.ONEOFF}=False")) if L.container_number(c.labels) == index]
+    if not found:
+        raise ComposeError(f"service \"{service}\" has no container number {index}")
+    target = int(private_port.split("/")[0])
+    for p in found[0].ports:
+        if p.container_port == target and p.protocol == protocol and p.host_port:
+            sys.stdout.write(f"{p.host_ip or '0.0.0.0'}:{p.host_port}\n")
+            return
+    raise ComposeError(f"no port {target}/{protocol} for container {found[0].name}")
+
+def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+         follow: bool = typer.Option(False, "-f", "--follow", help="Follow log output"),
+         tail: str = typer.Option("all", "-n", "--tail", help="Number of lines to show from the end of the logs for each container"),
+         timestamps: bool = typer.Option(False, "-t", "--timestamps", help="Show timestamps"),
+         since: Optional[str] = typer.Option(None, "--since", help="Show logs since timestamp or relative (e.g. 42m)"),
+         until: Optional[str] = typer.Option(None, "--until", help="Show logs before a timestamp or relative"),
+         no_color: bool = typer.Option(False, "--no-color", help="Produce monochrome output"),
+         no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
+         index: Optional[int] = typer.Option(None, "--index", help="index of the container if service has multiple replicas")) -> None:
+    _logs(ctx, services or [], follow, tail, timestamps, since, until, no_color, no_log_prefix, index)
+
+def version(fmt: str = typer.Option("pretty", "-f", "--format", help="Format the output. Values: [pretty | json]"),
+            short: bool = typer.Option(False, "--short", help="Shows only Compose's version number")) -> None:
+    from importlib.metadata import PackageNotFoundError, version as pkg_version
+    try:
+        v = pkg_version("pycompose")
+    except PackageNotFoundError:
+        v = "0.1.0"
+    if short:
+        sys.stdout.write(v + "\n")
+    elif fmt == "json":
+        sys.stdout.write(json.dumps({"version": f"v{v}"}) + "\n")
+    else:
+        sys.stdout.write(f"pycompose version v{v}\n")
+
+
+def register(root: typer.Typer, groups: dict) -> None:
+    root.command("ps", help="List containers")(ps)
+    root.command("ls", help="List running compose projects")(ls)
+    root.command("images", help="List images used by the created containers")(images)
+    root.command("top", help="Display the running processes")(top)
+    root.command("port", help="Print the public port for a port binding")(port)
+    root.command("logs", help="View output from containers")(logs)
+    root.command("version", help="Show the pycompose version information")(version)
 
 
 def _images_of(engine, containers) -> dict:

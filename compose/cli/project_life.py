@@ -40,162 +40,164 @@ def _each(ctx, name, services, verb, fn, *, only=None) -> None:
         render.close()
 
 
-def register(root: typer.Typer, groups: dict) -> None:
-    @root.command("down", help="Stop and remove containers, networks")
-    def down(ctx: typer.Context,
-             services: Optional[List[str]] = typer.Argument(None),
-             remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
-             rmi: Optional[str] = typer.Option(None, "--rmi", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")'),
-             timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
-             volumes: bool = typer.Option(False, "-v", "--volumes", help="Remove named volumes declared in the volumes section of the Compose file and anonymous volumes attached to containers"),
-             ) -> None:
+def down(ctx: typer.Context,
+         services: Optional[List[str]] = typer.Argument(None),
+         remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
+         rmi: Optional[str] = typer.Option(None, "--rmi", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")'),
+         timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
+         volumes: bool = typer.Option(False, "-v", "--volumes", help="Remove named volumes declared in the volumes section of the Compose file and anonymous volumes attached to containers"),
+         ) -> None:
+    from compose.project_ops.down import down as do_down
+    from compose.reconcile import DownOptions
+    if rmi not in (None, "local", "all"):
+        raise UsageError(f'invalid --rmi value {rmi!r}: expected "local" or "all"')
+    project, name = pc.load_project_or_name(ctx)
+    services = list(services or [])
+    pc.check_services(project, services)
+    opts = DownOptions(services=tuple(services),
+                       remove_orphans=remove_orphans or pc.env_flag("COMPOSE_REMOVE_ORPHANS"),
+                       volumes=volumes, timeout=pc.timeout_value(timeout))
+    render = pc.renderer(ctx)
+    try:
+        plan = do_down(pc.engine(ctx), project, opts, name=name, rmi=rmi or "", on_event=render,
+                       parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
+    finally:
+        render.close()
+    if pc.dry_run(ctx):
+        pc.print_plan(plan)
+
+def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+          wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy"),
+          wait_timeout: Optional[int] = typer.Option(None, "--wait-timeout", help="Maximum duration to wait")) -> None:
+    from compose.project_ops.up import converge
+    from compose.reconcile import UpOptions
+    project = pc.load_project(ctx, services or [])
+    pc.check_services(project, services or [])
+    engine = pc.engine(ctx)
+    existing = {c.labels.get("com.docker.compose.service") for c in _containers(engine, project.name)}
+    targets = tuple(s for s in (services or project.services) if s in existing)
+    if not targets:
+        raise OperationFailed("service(s) not created: run `pycompose up` or `pycompose create` first")
+    render = pc.renderer(ctx)
+    try:
+        plan = converge(engine, project, UpOptions(services=targets, no_deps=True, recreate="never",
+                                                    ignore_orphans=True, scale=_current_scale(engine, project)),
+                        on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
+    finally:
+        render.close()
+    if pc.dry_run(ctx):
+        pc.print_plan(plan)
+    elif wait:
+        from compose.project_ops.wait import wait_running
+        wait_running(engine, project, targets, timeout=wait_timeout)
+
+def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+         timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds")) -> None:
+    from compose.project_ops.down import stop as do_stop
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    render = pc.renderer(ctx)
+    try:
+        plan = do_stop(pc.engine(ctx), project, tuple(services or ()), pc.timeout_value(timeout),
+                       name=name, on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
+    finally:
+        render.close()
+    if pc.dry_run(ctx):
+        pc.print_plan(plan)
+
+def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+            timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
+            no_deps: bool = typer.Option(False, "--no-deps", help="Don't restart dependent services")) -> None:
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    t = pc.timeout_value(timeout)
+    _each(ctx, name, services or (), "Restart", lambda e, c: e.containers.restart(c.id, timeout=t))
+
+def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+       force: bool = typer.Option(False, "-f", "--force", help="Don't ask to confirm removal"),
+       stop_first: bool = typer.Option(False, "-s", "--stop", help="Stop the containers, if required, before removing"),
+       volumes: bool = typer.Option(False, "-v", "--volumes", help="Remove any anonymous volumes attached to containers")) -> None:
+    from compose.project_ops.down import remove_stopped, stop as do_stop
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    engine = pc.engine(ctx)
+    render = pc.renderer(ctx)
+    try:
+        if stop_first and not pc.dry_run(ctx):
+            do_stop(engine, project, tuple(services or ()), name=name, on_event=render)
+        removed = remove_stopped(engine, project, tuple(services or ()), volumes=volumes, name=name,
+                                 on_event=render, dry_run=pc.dry_run(ctx))
+    finally:
+        render.close()
+    if not removed:
+        sys.stderr.write("No stopped containers\n")
+
+def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+         sig: str = typer.Option("SIGKILL", "-s", "--signal", help="SIGNAL to send to the container"),
+         remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file")) -> None:
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    _each(ctx, name, services or (), "Kill", lambda e, c: e.containers.kill(c.id, sig),
+          only=lambda c: c.state.running)
+
+def pause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    _each(ctx, name, services or (), "Pause", lambda e, c: e.containers.pause(c.id),
+          only=lambda c: c.state.running and not c.state.paused)
+
+def unpause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services or [])
+    _each(ctx, name, services or (), "Unpause", lambda e, c: e.containers.unpause(c.id),
+          only=lambda c: c.state.paused)
+
+def scale(ctx: typer.Context, specs: List[str] = typer.Argument(..., help="SERVICE=REPLICAS"),
+          no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services")) -> None:
+    from compose.project_ops.up import converge
+    from compose.reconcile import UpOptions
+    wanted = pc.parse_scale(specs)
+    project = pc.load_project(ctx, list(wanted))
+    pc.check_services(project, list(wanted))
+    render = pc.renderer(ctx)
+    try:
+        plan = converge(pc.engine(ctx), project, UpOptions(services=tuple(wanted), no_deps=no_deps,
+                                                           scale=wanted, ignore_orphans=True),
+                        on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
+    finally:
+        render.close()
+    if pc.dry_run(ctx):
+        pc.print_plan(plan)
+
+def wait(ctx: typer.Context, services: List[str] = typer.Argument(...),
+         down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:
+    project, name = pc.load_project_or_name(ctx)
+    pc.check_services(project, services)
+    engine = pc.engine(ctx)
+    code = 0
+    for c in _containers(engine, name, services):
+        code = engine.containers.wait(c.id, "not-running", None)
+        sys.stdout.write(f"{c.name} exited with code {code}\n")
+        if down_project:
+            break
+    if down_project:
         from compose.project_ops.down import down as do_down
         from compose.reconcile import DownOptions
-        if rmi not in (None, "local", "all"):
-            raise UsageError(f'invalid --rmi value {rmi!r}: expected "local" or "all"')
-        project, name = pc.load_project_or_name(ctx)
-        services = list(services or [])
-        pc.check_services(project, services)
-        opts = DownOptions(services=tuple(services),
-                           remove_orphans=remove_orphans or pc.env_flag("COMPOSE_REMOVE_ORPHANS"),
-                           volumes=volumes, timeout=pc.timeout_value(timeout))
-        render = pc.renderer(ctx)
-        try:
-            plan = do_down(pc.engine(ctx), project, opts, name=name, rmi=rmi or "", on_event=render,
-                           parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
-        finally:
-            render.close()
-        if pc.dry_run(ctx):
-            pc.print_plan(plan)
+        do_down(engine, project, DownOptions(), name=name)
+    raise typer.Exit(code)
 
-    @root.command("start", help="Start services")
-    def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-              wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy"),
-              wait_timeout: Optional[int] = typer.Option(None, "--wait-timeout", help="Maximum duration to wait")) -> None:
-        from compose.project_ops.up import converge
-        from compose.reconcile import UpOptions
-        project = pc.load_project(ctx, services or [])
-        pc.check_services(project, services or [])
-        engine = pc.engine(ctx)
-        existing = {c.labels.get("com.docker.compose.service") for c in _containers(engine, project.name)}
-        targets = tuple(s for s in (services or project.services) if s in existing)
-        if not targets:
-            raise OperationFailed("service(s) not created: run `pycompose up` or `pycompose create` first")
-        render = pc.renderer(ctx)
-        try:
-            plan = converge(engine, project, UpOptions(services=targets, no_deps=True, recreate="never",
-                                                        ignore_orphans=True, scale=_current_scale(engine, project)),
-                            on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
-        finally:
-            render.close()
-        if pc.dry_run(ctx):
-            pc.print_plan(plan)
-        elif wait:
-            from compose.project_ops.wait import wait_running
-            wait_running(engine, project, targets, timeout=wait_timeout)
 
-    @root.command("stop", help="Stop services")
-    def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-             timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds")) -> None:
-        from compose.project_ops.down import stop as do_stop
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        render = pc.renderer(ctx)
-        try:
-            plan = do_stop(pc.engine(ctx), project, tuple(services or ()), pc.timeout_value(timeout),
-                           name=name, on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
-        finally:
-            render.close()
-        if pc.dry_run(ctx):
-            pc.print_plan(plan)
-
-    @root.command("restart", help="Restart service containers")
-    def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-                timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
-                no_deps: bool = typer.Option(False, "--no-deps", help="Don't restart dependent services")) -> None:
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        t = pc.timeout_value(timeout)
-        _each(ctx, name, services or (), "Restart", lambda e, c: e.containers.restart(c.id, timeout=t))
-
-    @root.command("rm", help="Removes stopped service containers")
-    def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-           force: bool = typer.Option(False, "-f", "--force", help="Don't ask to confirm removal"),
-           stop_first: bool = typer.Option(False, "-s", "--stop", help="Stop the containers, if required, before removing"),
-           volumes: bool = typer.Option(False, "-v", "--volumes", help="Remove any anonymous volumes attached to containers")) -> None:
-        from compose.project_ops.down import remove_stopped, stop as do_stop
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        engine = pc.engine(ctx)
-        render = pc.renderer(ctx)
-        try:
-            if stop_first and not pc.dry_run(ctx):
-                do_stop(engine, project, tuple(services or ()), name=name, on_event=render)
-            removed = remove_stopped(engine, project, tuple(services or ()), volumes=volumes, name=name,
-                                     on_event=render, dry_run=pc.dry_run(ctx))
-        finally:
-            render.close()
-        if not removed:
-            sys.stderr.write("No stopped containers\n")
-
-    @root.command("kill", help="Force stop service containers")
-    def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
-             sig: str = typer.Option("SIGKILL", "-s", "--signal", help="SIGNAL to send to the container"),
-             remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file")) -> None:
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        _each(ctx, name, services or (), "Kill", lambda e, c: e.containers.kill(c.id, sig),
-              only=lambda c: c.state.running)
-
-    @root.command("pause", help="Pause services")
-    def pause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        _each(ctx, name, services or (), "Pause", lambda e, c: e.containers.pause(c.id),
-              only=lambda c: c.state.running and not c.state.paused)
-
-    @root.command("unpause", help="Unpause services")
-    def unpause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services or [])
-        _each(ctx, name, services or (), "Unpause", lambda e, c: e.containers.unpause(c.id),
-              only=lambda c: c.state.paused)
-
-    @root.command("scale", help="Scale services")
-    def scale(ctx: typer.Context, specs: List[str] = typer.Argument(..., help="SERVICE=REPLICAS"),
-              no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services")) -> None:
-        from compose.project_ops.up import converge
-        from compose.reconcile import UpOptions
-        wanted = pc.parse_scale(specs)
-        project = pc.load_project(ctx, list(wanted))
-        pc.check_services(project, list(wanted))
-        render = pc.renderer(ctx)
-        try:
-            plan = converge(pc.engine(ctx), project, UpOptions(services=tuple(wanted), no_deps=no_deps,
-                                                               scale=wanted, ignore_orphans=True),
-                            on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
-        finally:
-            render.close()
-        if pc.dry_run(ctx):
-            pc.print_plan(plan)
-
-    @root.command("wait", help="Block until containers of all (or specified) services stop.")
-    def wait(ctx: typer.Context, services: List[str] = typer.Argument(...),
-             down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:
-        project, name = pc.load_project_or_name(ctx)
-        pc.check_services(project, services)
-        engine = pc.engine(ctx)
-        code = 0
-        for c in _containers(engine, name, services):
-            code = engine.containers.wait(c.id, "not-running", None)
-            sys.stdout.write(f"{c.name} exited with code {code}\n")
-            if down_project:
-                break
-        if down_project:
-            from compose.project_ops.down import down as do_down
-            from compose.reconcile import DownOptions
-            do_down(engine, project, DownOptions(), name=name)
-        raise typer.Exit(code)
+def register(root: typer.Typer, groups: dict) -> None:
+    root.command("down", help="Stop and remove containers, networks")(down)
+    root.command("start", help="Start services")(start)
+    root.command("stop", help="Stop services")(stop)
+    root.command("restart", help="Restart service containers")(restart)
+    root.command("rm", help="Removes stopped service containers")(rm)
+    root.command("kill", help="Force stop service containers")(kill)
+    root.command("pause", help="Pause services")(pause)
+    root.command("unpause", help="Unpause services")(unpause)
+    root.command("scale", help="Scale services")(scale)
+    root.command("wait", help="Block until containers of all (or specified) services stop.")(wait)
 
 
 def _current_scale(engine, project) -> dict:

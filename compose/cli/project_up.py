@@ -86,96 +86,98 @@ def _converge(ctx, project, up_opts, image_opts) -> bool:
     return True
 
 
-def register(root: typer.Typer, groups: dict) -> None:
-    @root.command("up", help="Create and start containers")
-    def up(ctx: typer.Context,
+def up(ctx: typer.Context,
+       services: Optional[List[str]] = typer.Argument(None),
+       detach: bool = typer.Option(False, "-d", "--detach", help="Run containers in the background"),
+       build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
+       no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's missing"),
+       pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+       quiet_pull: bool = typer.Option(False, "--quiet-pull", help="Pull without printing progress information"),
+       quiet_build: bool = typer.Option(False, "--quiet-build", help="Suppress the build output"),
+       force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
+       no_recreate: bool = typer.Option(False, "--no-recreate", help="If containers already exist, don't recreate them"),
+       always_recreate_deps: bool = typer.Option(False, "--always-recreate-deps", help="Recreate dependent containers"),
+       renew_anon: bool = typer.Option(False, "-V", "--renew-anon-volumes", help="Recreate anonymous volumes instead of retrieving data from the previous containers"),
+       remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
+       scale: Optional[List[str]] = typer.Option(None, "--scale", help="Scale SERVICE to NUM instances"),
+       no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
+       no_start: bool = typer.Option(False, "--no-start", help="Don't start the services after creating them"),
+       abort_exit: bool = typer.Option(False, "--abort-on-container-exit", help="Stops all containers if any container was stopped"),
+       abort_failure: bool = typer.Option(False, "--abort-on-container-failure", help="Stops all containers if any container exited with failure"),
+       exit_code_from: Optional[str] = typer.Option(None, "--exit-code-from", help="Return the exit code of the selected service container"),
+       timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Use this timeout in seconds for container shutdown"),
+       wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy. Implies detached mode"),
+       wait_timeout: Optional[int] = typer.Option(None, "--wait-timeout", help="Maximum duration in seconds to wait for the project to be running|healthy"),
+       attach: Optional[List[str]] = typer.Option(None, "--attach", help="Restrict attaching to the specified services"),
+       no_attach: Optional[List[str]] = typer.Option(None, "--no-attach", help="Do not attach (stream logs) to the specified services"),
+       attach_dependencies: bool = typer.Option(False, "--attach-dependencies", help="Automatically attach to log output of dependent services"),
+       no_color: bool = typer.Option(False, "--no-color", help="Produce monochrome output"),
+       no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
+       timestamps: bool = typer.Option(False, "--timestamps", help="Show timestamps"),
+       watch: bool = typer.Option(False, "-w", "--watch", help="Watch source code and rebuild/refresh containers when files are updated"),
+       yes: bool = typer.Option(False, "-y", "--yes", help='Assume "yes" as answer to all prompts'),
+       ) -> None:
+    services = list(services or [])
+    detach, abort_exit = validate_up_flags(
+        detach=detach, wait=wait, abort_exit=abort_exit, abort_failure=abort_failure,
+        exit_code_from=exit_code_from, attach=attach, attach_dependencies=attach_dependencies,
+        watch=watch, build=build, no_build=no_build, force_recreate=force_recreate,
+        no_recreate=no_recreate, always_recreate_deps=always_recreate_deps,
+        renew_anon=renew_anon, wait_timeout=wait_timeout)
+    project = pc.load_project(ctx, services)
+    pc.check_services(project, services)
+    if exit_code_from and exit_code_from not in project.services:
+        raise UsageError(f"no such service: {exit_code_from}")
+    up_opts = _up_options(project, services, no_deps=no_deps, force_recreate=force_recreate,
+                          no_recreate=no_recreate, always_recreate_deps=always_recreate_deps,
+                          renew_anon=renew_anon, remove_orphans=remove_orphans, scale=scale,
+                          no_start=no_start, timeout=timeout)
+    if not _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, quiet_build)):
+        return
+    if no_start:
+        return
+    if wait:
+        _wait(ctx, project, up_opts, wait_timeout)
+        return
+    if detach:
+        return
+    from .project_attach import run_attached
+    code = run_attached(ctx, project, services, up_opts, attach=attach, no_attach=no_attach,
+                        attach_dependencies=attach_dependencies, abort_exit=abort_exit,
+                        abort_failure=abort_failure, exit_code_from=exit_code_from,
+                        color=pc.use_color(ctx, no_color), prefix=not no_log_prefix,
+                        timestamps=timestamps, timeout=timeout)
+    raise typer.Exit(code)
+
+def create(ctx: typer.Context,
            services: Optional[List[str]] = typer.Argument(None),
-           detach: bool = typer.Option(False, "-d", "--detach", help="Run containers in the background"),
            build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
            no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's missing"),
-           pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never")'),
+           pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never"|"build")'),
            quiet_pull: bool = typer.Option(False, "--quiet-pull", help="Pull without printing progress information"),
-           quiet_build: bool = typer.Option(False, "--quiet-build", help="Suppress the build output"),
-           force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if their configuration and image haven't changed"),
+           force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if unchanged"),
            no_recreate: bool = typer.Option(False, "--no-recreate", help="If containers already exist, don't recreate them"),
-           always_recreate_deps: bool = typer.Option(False, "--always-recreate-deps", help="Recreate dependent containers"),
-           renew_anon: bool = typer.Option(False, "-V", "--renew-anon-volumes", help="Recreate anonymous volumes instead of retrieving data from the previous containers"),
            remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
            scale: Optional[List[str]] = typer.Option(None, "--scale", help="Scale SERVICE to NUM instances"),
-           no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services"),
-           no_start: bool = typer.Option(False, "--no-start", help="Don't start the services after creating them"),
-           abort_exit: bool = typer.Option(False, "--abort-on-container-exit", help="Stops all containers if any container was stopped"),
-           abort_failure: bool = typer.Option(False, "--abort-on-container-failure", help="Stops all containers if any container exited with failure"),
-           exit_code_from: Optional[str] = typer.Option(None, "--exit-code-from", help="Return the exit code of the selected service container"),
-           timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Use this timeout in seconds for container shutdown"),
-           wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy. Implies detached mode"),
-           wait_timeout: Optional[int] = typer.Option(None, "--wait-timeout", help="Maximum duration in seconds to wait for the project to be running|healthy"),
-           attach: Optional[List[str]] = typer.Option(None, "--attach", help="Restrict attaching to the specified services"),
-           no_attach: Optional[List[str]] = typer.Option(None, "--no-attach", help="Do not attach (stream logs) to the specified services"),
-           attach_dependencies: bool = typer.Option(False, "--attach-dependencies", help="Automatically attach to log output of dependent services"),
-           no_color: bool = typer.Option(False, "--no-color", help="Produce monochrome output"),
-           no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
-           timestamps: bool = typer.Option(False, "--timestamps", help="Show timestamps"),
-           watch: bool = typer.Option(False, "-w", "--watch", help="Watch source code and rebuild/refresh containers when files are updated"),
            yes: bool = typer.Option(False, "-y", "--yes", help='Assume "yes" as answer to all prompts'),
            ) -> None:
-        services = list(services or [])
-        detach, abort_exit = validate_up_flags(
-            detach=detach, wait=wait, abort_exit=abort_exit, abort_failure=abort_failure,
-            exit_code_from=exit_code_from, attach=attach, attach_dependencies=attach_dependencies,
-            watch=watch, build=build, no_build=no_build, force_recreate=force_recreate,
-            no_recreate=no_recreate, always_recreate_deps=always_recreate_deps,
-            renew_anon=renew_anon, wait_timeout=wait_timeout)
-        project = pc.load_project(ctx, services)
-        pc.check_services(project, services)
-        if exit_code_from and exit_code_from not in project.services:
-            raise UsageError(f"no such service: {exit_code_from}")
-        up_opts = _up_options(project, services, no_deps=no_deps, force_recreate=force_recreate,
-                              no_recreate=no_recreate, always_recreate_deps=always_recreate_deps,
-                              renew_anon=renew_anon, remove_orphans=remove_orphans, scale=scale,
-                              no_start=no_start, timeout=timeout)
-        if not _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, quiet_build)):
-            return
-        if no_start:
-            return
-        if wait:
-            _wait(ctx, project, up_opts, wait_timeout)
-            return
-        if detach:
-            return
-        from .project_attach import run_attached
-        code = run_attached(ctx, project, services, up_opts, attach=attach, no_attach=no_attach,
-                            attach_dependencies=attach_dependencies, abort_exit=abort_exit,
-                            abort_failure=abort_failure, exit_code_from=exit_code_from,
-                            color=pc.use_color(ctx, no_color), prefix=not no_log_prefix,
-                            timestamps=timestamps, timeout=timeout)
-        raise typer.Exit(code)
-
-    @root.command("create", help="Creates containers for a service")
-    def create(ctx: typer.Context,
-               services: Optional[List[str]] = typer.Argument(None),
-               build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
-               no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's missing"),
-               pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never"|"build")'),
-               quiet_pull: bool = typer.Option(False, "--quiet-pull", help="Pull without printing progress information"),
-               force_recreate: bool = typer.Option(False, "--force-recreate", help="Recreate containers even if unchanged"),
-               no_recreate: bool = typer.Option(False, "--no-recreate", help="If containers already exist, don't recreate them"),
-               remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
-               scale: Optional[List[str]] = typer.Option(None, "--scale", help="Scale SERVICE to NUM instances"),
-               yes: bool = typer.Option(False, "-y", "--yes", help='Assume "yes" as answer to all prompts'),
-               ) -> None:
-        services = list(services or [])
-        validate_up_flags(detach=True, wait=False, abort_exit=False, abort_failure=False,
-                          exit_code_from=None, attach=None, attach_dependencies=False, watch=False,
-                          build=build, no_build=no_build, force_recreate=force_recreate,
+    services = list(services or [])
+    validate_up_flags(detach=True, wait=False, abort_exit=False, abort_failure=False,
+                      exit_code_from=None, attach=None, attach_dependencies=False, watch=False,
+                      build=build, no_build=no_build, force_recreate=force_recreate,
+                      no_recreate=no_recreate, always_recreate_deps=False, renew_anon=False,
+                      wait_timeout=None)
+    project = pc.load_project(ctx, services)
+    pc.check_services(project, services)
+    up_opts = _up_options(project, services, no_deps=False, force_recreate=force_recreate,
                           no_recreate=no_recreate, always_recreate_deps=False, renew_anon=False,
-                          wait_timeout=None)
-        project = pc.load_project(ctx, services)
-        pc.check_services(project, services)
-        up_opts = _up_options(project, services, no_deps=False, force_recreate=force_recreate,
-                              no_recreate=no_recreate, always_recreate_deps=False, renew_anon=False,
-                              remove_orphans=remove_orphans, scale=scale, no_start=True, timeout=None)
-        _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, False))
+                          remove_orphans=remove_orphans, scale=scale, no_start=True, timeout=None)
+    _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, False))
+
+
+def register(root: typer.Typer, groups: dict) -> None:
+    root.command("up", help="Create and start containers")(up)
+    root.command("create", help="Creates containers for a service")(create)
 
 
 def _wait(ctx, project, up_opts, wait_timeout) -> None:
