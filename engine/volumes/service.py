@@ -130,15 +130,18 @@ class VolumeService:
                 raise InvalidArgument(f"Duplicate mount point: {m.target}")
             seen.add(target)
         mounts = tuple(mounts) + self._volumes_from(container_id, mounts)
+        anon_map = read_json(self._anon_file(container_id), {}) or {}
         try:
             for m in mounts:
                 if m.type == "bind":
                     out.append((mounting.bind_source(m), m.target, m))
                 elif m.type == "volume":
-                    meta, fresh = self._volume_for(m)
+                    meta, fresh = self._volume_for(m, anon_map)
                     if fresh:
                         created.append(meta["name"])
                     name = meta["name"]
+                    if not m.source:
+                        anon_map["/" + m.target.strip("/")] = name
                     data = self._dir(name) / "_data"
                     mounting.mount_data(data, meta["options"], name)
                     self._add_user(name, container_id)
@@ -151,6 +154,8 @@ class VolumeService:
                     out.append((None, m.target, m))     # mounted by the runtime itself
                 else:
                     raise InvalidArgument(f"mount {m.target}: unknown mount type {m.type!r}")
+            if anon_map:
+                write_json(self._anon_file(container_id), anon_map)
         except BaseException:
             for name in recorded:
                 (self._dir(name) / "users" / container_id).unlink(missing_ok=True)
@@ -162,6 +167,7 @@ class VolumeService:
     def release(self, container_id: str, remove_anonymous: bool = False) -> list[str]:
         """Forget a removed container's uses; remove its anonymous volumes if asked. -> removed."""
         removed = []
+        self._anon_file(container_id).unlink(missing_ok=True)
         for name in self._names():
             marker = self._dir(name) / "users" / container_id
             if not marker.exists():
@@ -203,11 +209,22 @@ class VolumeService:
         return tuple(extra)
 
     # ------------------------------------------------------------------ helpers
-    def _volume_for(self, m: Mount) -> tuple[dict, bool]:
+    def _anon_file(self, cid: str):
+        """{target: volume name} of a container's anonymous volumes: the same ones are mounted
+        again at every start (Docker makes them once, at create)."""
+        return self.layout.volumes / ".anonymous" / f"{cid}.json"
+
+    def _volume_for(self, m: Mount, anon_map: dict) -> tuple[dict, bool]:
         name = m.source
         if name and name.startswith("/"):
             raise InvalidArgument(f"mount {m.target}: a volume source must be a name, not the path "
                                   f"{name} (use a bind mount for host paths)")
+        if not name:
+            name = anon_map.get("/" + m.target.strip("/"), "")
+            existing = read_json(self._dir(name) / "volume.json") if name else None
+            if existing:
+                return existing, False
+            name = ""
         existing = read_json(self._dir(name) / "volume.json") if name else None
         if existing:
             return existing, False

@@ -102,6 +102,9 @@ def test_volumes_from_and_anonymous_volume_cleanup(net_engine, busybox_image):
         assert _exec(net_engine, src.id, "sh", "-c", "echo hi > /shared/f")[0] == 0
         anon = net_engine.containers.inspect(src.id).mounts[0].source
         assert len(anon) == 64 and net_engine.volumes.inspect(anon).anonymous
+        net_engine.containers.stop(src.id, timeout=1)          # a restart keeps the same volume
+        net_engine.containers.start(src.id)
+        assert _exec(net_engine, src.id, "cat", "/shared/f") == (0, "hi\n")
         # (own tmpfs mount: the runtime calls prepare_mounts only when spec.mounts is non-empty)
         reader = net_engine.containers.create(ContainerSpec(**{
             **base.__dict__, "volumes_from": (f"{src.name}:ro",),

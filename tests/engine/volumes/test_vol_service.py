@@ -73,6 +73,8 @@ def test_prepare_mounts_copy_up_in_use_and_release(engine, tmp_path):
     assert (st.st_uid, st.st_gid) == (1000, 1000) and os.stat(anon).st_mode & 0o777 == 0o750
     anon_name = out[1][2].source
     assert len(anon_name) == 64 and engine.volumes.inspect(anon_name).anonymous
+    again = engine.volumes.prepare_mounts(cid, mounts, str(rootfs))     # the next start
+    assert again[1][2].source == anon_name and len(engine.volumes.list()) == 3
     assert os.path.isdir(host_dir) and out[3][0] == str(host_dir)
     with pytest.raises(Conflict, match="volume is in use"):
         engine.volumes.remove("named1")
