@@ -51,8 +51,8 @@ def _service_container(engine, name: str, service: str, index: int):
     raise ComposeError(f"service \"{service}\" is not running")
 
 
-def exec_(ctx: typer.Context, service: str = typer.Argument(...),
-          command: List[str] = typer.Argument(...),
+def exec_(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"),
+          command: List[str] = typer.Argument(..., metavar="COMMAND"),
           detach: bool = typer.Option(False, "-d", "--detach", help="Detached mode: Run command in the background"),
           env: Optional[List[str]] = typer.Option(None, "-e", "--env", help="Set environment variables"),
           index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),
@@ -75,8 +75,8 @@ def exec_(ctx: typer.Context, service: str = typer.Argument(...),
                                   stdout=_writer(sys.stdout), stderr=_writer(sys.stderr))
     raise typer.Exit(code or 0)
 
-def run(ctx: typer.Context, service: str = typer.Argument(...),
-        command: Optional[List[str]] = typer.Argument(None),
+def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"),
+        command: Optional[List[str]] = typer.Argument(None, metavar="COMMAND"),
         build: bool = typer.Option(False, "--build", help="Build image before starting container"),
         detach: bool = typer.Option(False, "-d", "--detach", help="Run container in background and print container ID"),
         entrypoint: Optional[str] = typer.Option(None, "--entrypoint", help="Override the entrypoint of the image"),

@@ -85,7 +85,7 @@ def ps_json(c) -> dict:
             "State": c.state.status, "Status": status_text(c)}
 
 
-def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
        all_: bool = typer.Option(False, "-a", "--all", help="Show all stopped containers (including those created by the run command)"),
        quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display IDs"),
        show_services: bool = typer.Option(False, "--services", help="Display services"),
@@ -163,7 +163,7 @@ def ls(ctx: typer.Context,
         sys.stdout.write(table([[r["Name"], r["Status"], r["ConfigFiles"]] for r in rows],
                                ["NAME", "STATUS", "CONFIG FILES"]))
 
-def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
            quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display IDs"),
            fmt: str = typer.Option("table", "--format", help="Format the output. Values: [table | json]")) -> None:
     from compose import labels as L
@@ -191,7 +191,7 @@ def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(No
                                  r["ID"].split(":")[-1][:12], _size(r["Size"])] for r in rows],
                                ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"]))
 
-def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
+def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE")) -> None:
     from compose import labels as L
     project, name = pc.load_project_or_name(ctx)
     engine = pc.engine(ctx)
@@ -203,7 +203,7 @@ def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)
         sys.stdout.write(table([[str(x) for x in row] for row in result.get("Processes", [])],
                                list(result.get("Titles", []))) + "\n")
 
-def port(ctx: typer.Context, service: str = typer.Argument(...), private_port: str = typer.Argument(...),
+def port(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"), private_port: str = typer.Argument(...),
          protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp"),
          index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas")) -> None:
     from compose import labels as L
@@ -220,7 +220,7 @@ def port(ctx: typer.Context, service: str = typer.Argument(...), private_port: s
             return
     raise ComposeError(f"no port {target}/{protocol} for container {found[0].name}")
 
-def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          follow: bool = typer.Option(False, "-f", "--follow", help="Follow log output"),
          tail: str = typer.Option("all", "-n", "--tail", help="Number of lines to show from the end of the logs for each container"),
          timestamps: bool = typer.Option(False, "-t", "--timestamps", help="Show timestamps"),

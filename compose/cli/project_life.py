@@ -41,7 +41,7 @@ def _each(ctx, name, services, verb, fn, *, only=None) -> None:
 
 
 def down(ctx: typer.Context,
-         services: Optional[List[str]] = typer.Argument(None),
+         services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file"),
          rmi: Optional[str] = typer.Option(None, "--rmi", help='Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")'),
          timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
@@ -66,7 +66,7 @@ def down(ctx: typer.Context,
     if pc.dry_run(ctx):
         pc.print_plan(plan)
 
-def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
           wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy"),
           wait_timeout: Optional[int] = typer.Option(None, "--wait-timeout", help="Maximum duration to wait")) -> None:
     from compose.project_ops.up import converge
@@ -91,7 +91,7 @@ def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(Non
         from compose.project_ops.wait import wait_running
         wait_running(engine, project, targets, timeout=wait_timeout)
 
-def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds")) -> None:
     from compose.project_ops.down import stop as do_stop
     project, name = pc.load_project_or_name(ctx)
@@ -105,7 +105,7 @@ def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
     if pc.dry_run(ctx):
         pc.print_plan(plan)
 
-def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
             timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
             no_deps: bool = typer.Option(False, "--no-deps", help="Don't restart dependent services")) -> None:
     project, name = pc.load_project_or_name(ctx)
@@ -113,7 +113,7 @@ def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(N
     t = pc.timeout_value(timeout)
     _each(ctx, name, services or (), "Restart", lambda e, c: e.containers.restart(c.id, timeout=t))
 
-def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
        force: bool = typer.Option(False, "-f", "--force", help="Don't ask to confirm removal"),
        stop_first: bool = typer.Option(False, "-s", "--stop", help="Stop the containers, if required, before removing"),
        volumes: bool = typer.Option(False, "-v", "--volumes", help="Remove any anonymous volumes attached to containers")) -> None:
@@ -132,7 +132,7 @@ def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
     if not removed:
         sys.stderr.write("No stopped containers\n")
 
-def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None),
+def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          sig: str = typer.Option("SIGKILL", "-s", "--signal", help="SIGNAL to send to the container"),
          remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file")) -> None:
     project, name = pc.load_project_or_name(ctx)
@@ -140,13 +140,13 @@ def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
     _each(ctx, name, services or (), "Kill", lambda e, c: e.containers.kill(c.id, sig),
           only=lambda c: c.state.running)
 
-def pause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
+def pause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE")) -> None:
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services or [])
     _each(ctx, name, services or (), "Pause", lambda e, c: e.containers.pause(c.id),
           only=lambda c: c.state.running and not c.state.paused)
 
-def unpause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None)) -> None:
+def unpause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE")) -> None:
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services or [])
     _each(ctx, name, services or (), "Unpause", lambda e, c: e.containers.unpause(c.id),
@@ -169,7 +169,7 @@ def scale(ctx: typer.Context, specs: List[str] = typer.Argument(..., help="SERVI
     if pc.dry_run(ctx):
         pc.print_plan(plan)
 
-def wait(ctx: typer.Context, services: List[str] = typer.Argument(...),
+def wait(ctx: typer.Context, services: List[str] = typer.Argument(..., metavar="SERVICE"),
          down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services)

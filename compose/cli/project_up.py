@@ -87,7 +87,7 @@ def _converge(ctx, project, up_opts, image_opts) -> bool:
 
 
 def up(ctx: typer.Context,
-       services: Optional[List[str]] = typer.Argument(None),
+       services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
        detach: bool = typer.Option(False, "-d", "--detach", help="Run containers in the background"),
        build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
        no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's missing"),
@@ -150,7 +150,7 @@ def up(ctx: typer.Context,
     raise typer.Exit(code)
 
 def create(ctx: typer.Context,
-           services: Optional[List[str]] = typer.Argument(None),
+           services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
            build: bool = typer.Option(False, "--build", help="Build images before starting containers"),
            no_build: bool = typer.Option(False, "--no-build", help="Don't build an image, even if it's missing"),
            pull: Optional[str] = typer.Option(None, "--pull", help='Pull image before running ("always"|"missing"|"never"|"build")'),
