@@ -183,6 +183,8 @@ def test_failing_run_leaves_no_tag(engine, busybox_image, build_ctx):
     ("FROM busybox\nCOPY --chmod=rwx a.txt /\n", "invalid chmod parameter 'rwx'"),
     ("FROM busybox\nHEALTHCHECK --interval=5 CMD true\n", "invalid duration '5'"),
     ("FROM busybox\nUSER ghost\nWORKDIR /w\n", "no such user 'ghost'"),
+    ("FROM 127.0.0.1:9/nope/base:1\nRUN true\n",
+     "failed to resolve source metadata for 127.0.0.1:9/nope/base:1"),
 ])
 def test_bad_input(engine, busybox_image, build_ctx, dockerfile, message):
     make_context(build_ctx, {"Dockerfile": dockerfile, "a.txt": "a"})
