@@ -351,3 +351,29 @@ def test_rejects_what_docker_compose_rejected_for_schema_reasons(validator):
             accepted.append(f"{name}/{path.name}: docker said {stderr.strip()}")
     assert checked >= 5
     assert accepted == []
+
+
+# --- single-attribute probes with Docker Compose's recorded verdicts -----------------------
+
+PROBES_FILE = Path(__file__).parent / "conformance" / "schema_probes.json"
+
+
+def _probe_errors(validator, wanted: str):
+    """Probes whose Docker verdict is ``wanted``, paired with our first schema error."""
+    probes = json.loads(PROBES_FILE.read_text(encoding="utf-8"))
+    for probe in probes:
+        if probe["docker"] == wanted:
+            document = _stringify_keys(yaml.load(probe["yaml"], Loader=_TagLoader))
+            yield probe, first_error(validator, document)
+
+
+def test_probes_docker_accepts_are_accepted(validator):
+    rejected = [f"{p['yaml']!r}: {e.message[:100]}" for p, e in _probe_errors(validator, "accept") if e]
+    assert rejected == []
+
+
+def test_probes_docker_schema_rejects_are_rejected(validator):
+    results = list(_probe_errors(validator, "schema-reject"))
+    assert len(results) >= 50
+    accepted = [f"{p['yaml']!r}: docker said {p['message']}" for p, e in results if e is None]
+    assert accepted == []

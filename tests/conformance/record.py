@@ -10,13 +10,19 @@ so it is not used). Override with DOCKER_COMPOSE_BIN=/path/to/docker-compose.
 Each case runs with a clean environment (PATH, HOME and the case's env only). Absolute paths of
 the case directory are written as "$CASE_DIR" so the recordings are portable.
 Files written: expected.json (ok + --format json), expected.txt (other ok outputs),
-or expected.err.txt + expected.exit (error cases). Stale expected files are removed."""
+or expected.err.txt + expected.exit (error cases). Stale expected files are removed.
+
+`python -m tests.conformance.record --schema-probes` refreshes Docker Compose's verdicts in
+schema_probes.json (small single-file snippets used by tests/test_schema.py): "accept",
+"schema-reject" (a "validating ..." error) or "other-reject" (a later, semantic check)."""
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 from tests.conformance import harness
@@ -56,8 +62,36 @@ def record_case(case: harness.Case, binary: str) -> str:
     return "ok recorded"
 
 
+PROBES_FILE = Path(__file__).resolve().parent / "schema_probes.json"
+
+
+def probe_verdict(binary: str, text: str) -> dict:
+    """Docker Compose's verdict on one compose file given as text."""
+    with tempfile.TemporaryDirectory() as workdir:
+        Path(workdir, "compose.yaml").write_text(text, encoding="utf-8")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root")}
+        result = subprocess.run([binary, "config", "-q"], cwd=workdir, env=env, capture_output=True,
+                                text=True, timeout=harness.TIMEOUT_SECONDS)
+        message = result.stderr.strip().replace(workdir + "/", "")
+    if result.returncode == 0:
+        return {"yaml": text, "docker": "accept", "message": ""}
+    kind = "schema-reject" if message.startswith("validating") else "other-reject"
+    return {"yaml": text, "docker": kind, "message": message.splitlines()[-1]}
+
+
+def record_schema_probes(binary: str) -> int:
+    probes = json.loads(PROBES_FILE.read_text(encoding="utf-8"))
+    refreshed = [probe_verdict(binary, probe["yaml"]) for probe in probes]
+    changed = sum(old["docker"] != new["docker"] for old, new in zip(probes, refreshed))
+    PROBES_FILE.write_text(json.dumps(refreshed, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{len(refreshed)} schema probes recorded, {changed} verdicts changed")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     binary = oracle_binary()
+    if argv == ["--schema-probes"]:
+        return record_schema_probes(binary)
     names = harness.case_names()
     if argv:
         names = [n for n in names if any(n == a or n.startswith(a) for a in argv)]
