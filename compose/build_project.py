@@ -65,11 +65,21 @@ def _service_deps(project, service) -> list[str]:
 def _order(project, names: list[str], options: BuildOptions) -> list[str]:
     wanted = [n for n in names if project.services[n].build is not None]
     if options.with_dependencies:
-        extra = []
+        seen: list[str] = []
+
+        def deps_first(n: str) -> None:           # depends_on, transitively
+            if n in seen:
+                return
+            seen.append(n)
+            for d in project.services[n].depends_on:
+                if d in project.services:
+                    deps_first(d)
+            wanted.append(n)
+
+        wanted = []
         for n in names:
-            extra += [d for d in project.services[n].depends_on if d in project.services]
-        wanted = list(dict.fromkeys(extra + wanted))
-        wanted = [n for n in wanted if project.services[n].build is not None]
+            deps_first(n)
+        wanted = [n for n in dict.fromkeys(wanted) if project.services[n].build is not None]
     closure: list[str] = []
 
     def visit(n: str, trail: list[str]) -> None:

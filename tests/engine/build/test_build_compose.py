@@ -133,3 +133,26 @@ def test_cli_image_build_and_compose_build(engine_dirs, busybox_layer, tmp_path,
     out, _ = capsys.readouterr()
     assert out.startswith("Total:")
     assert not any((Engine(root, runroot).layout.build_cache / "records").iterdir())
+
+
+ORDER = """\
+services:
+  web: {build: ., depends_on: [api]}
+  api: {build: ., depends_on: [db]}
+  db: {build: .}
+  cache: {image: busybox}
+  uses: {build: {context: ., additional_contexts: {w: "service:web"}}}
+"""
+
+
+@pytest.mark.parametrize("names,with_deps,order", [
+    (["web"], False, ["web"]),
+    (["web"], True, ["db", "api", "web"]),
+    (["uses", "cache"], False, ["web", "uses"]),
+])
+def test_build_order(tmp_path, names, with_deps, order):
+    from compose.build_project import _order
+    make_context(tmp_path, {"compose.yaml": ORDER, "Dockerfile": "FROM busybox\n"})
+    project = load_project(LoadOptions(files=[str(tmp_path / "compose.yaml")], project_name="o",
+                                       environ={}))
+    assert _order(project, names, BuildOptions(with_dependencies=with_deps)) == order
