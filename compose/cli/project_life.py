@@ -171,19 +171,30 @@ def scale(ctx: typer.Context, specs: List[str] = typer.Argument(..., help="SERVI
 
 def wait(ctx: typer.Context, services: List[str] = typer.Argument(..., metavar="SERVICE"),
          down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:
+    """Like Docker Compose: block until the first container of SERVICE(s) stops; exit with
+    its exit code (then `down` the project with --down-project)."""
+    import queue
+    import threading
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services)
     engine = pc.engine(ctx)
-    code = 0
-    for c in _containers(engine, name, services):
-        code = engine.containers.wait(c.id, "not-running", None)
-        sys.stdout.write(f"{c.name} exited with code {code}\n")
-        if down_project:
-            break
+    containers = _containers(engine, name, services)
+    if not containers:
+        raise OperationFailed(f"no containers for services: {', '.join(services)}")
+    codes: "queue.Queue[int]" = queue.Queue()
+    def waiter(cid: str) -> None:
+        from engine.errors import EngineError
+        try:
+            codes.put(engine.containers.wait(cid, "not-running", None))
+        except EngineError:
+            pass                            # removed meanwhile (e.g. by --down-project)
+    for c in containers:
+        threading.Thread(target=waiter, args=(c.id,), daemon=True).start()
+    code = codes.get()
     if down_project:
         from compose.project_ops.down import down as do_down
         from compose.reconcile import DownOptions
-        do_down(engine, project, DownOptions(), name=name)
+        do_down(engine, project, DownOptions(), name=name, on_event=pc.renderer(ctx))
     raise typer.Exit(code)
 
 

@@ -347,3 +347,11 @@ def test_unknown_service_is_a_clear_error(cli):
     code, out, err = cli("up", "-d", "nope")
     assert code != 0 and "nope" in err
     assert "Traceback" not in err
+
+
+def test_wait_returns_first_exit_code(cli):
+    cli.engine.behave("quick", exit_code=6, exit_after=0.2)
+    cli("up", "-d", text=ABORT)
+    code, out, err = cli("wait", "quick", "slow", "--down-project", text=ABORT)
+    assert code == 6
+    assert names(cli.engine) == []
