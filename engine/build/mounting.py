@@ -47,7 +47,11 @@ def overlay_mounted(lowerdirs, upperdir: str, workdir: str, target: str):
     data = f"lowerdir={':'.join(lowerdirs)},upperdir={upperdir},workdir={workdir}"
     if len(data) > 4000:
         raise BuildError("too many layers for one overlay mount (over 4000 bytes of mount options)")
-    _mount_overlay(data, target)
+    try:
+        # layers are diffed from the upper dir: no redirect/metacopy xattrs in it
+        _mount_overlay(data + ",redirect_dir=off,metacopy=off", target)
+    except BuildError:
+        _mount_overlay(data, target)             # an older kernel without these options
     try:
         yield target
     finally:
