@@ -190,8 +190,11 @@ def _mounts(project, service, ctx) -> tuple:
             mounts.append(Mount(type="tmpfs", target=v.target,
                                 tmpfs_size=v.tmpfs.size if v.tmpfs else None,
                                 tmpfs_mode=v.tmpfs.mode if v.tmpfs else None))
-    if not ctx.oneoff or True:
-        mounts.extend(_file_mounts(project, service, ctx))
+    mounts.extend(_file_mounts(project, service, ctx))
+    taken = {m.target for m in mounts}
+    for target, m in inherited.items():      # e.g. image VOLUMEs: keep their data on recreate
+        if target not in taken:
+            mounts.append(Mount(type="volume", target=target, source=m.source))
     return tuple(mounts)
 
 

@@ -175,7 +175,9 @@ class Executor:
         new = self.engine.containers.create(spec)
         if old.state.running or old.state.status in ("paused", "restarting"):
             self.engine.containers.stop(old.id, timeout=service.stop_grace_period)
-        self.engine.containers.remove(old.id, force=True)
+        # -V: the old anonymous volumes are not inherited, so they go with the old container
+        self.engine.containers.remove(old.id, force=True,
+                                      volumes=bool(op.data.get("renew_anon_volumes")))
         self.engine.containers.rename(new.id, op.name)
         with self._lock:
             self._ids[op.name] = new.id

@@ -292,3 +292,27 @@ def test_example_scaled_service_reached_by_name(proj):
         assert code == 0 and out.strip() in hostnames
     finally:
         proj("-f", str(example), "down", "-t", "1")
+
+
+ANON = """
+services:
+  app:
+    image: busybox
+    command: ["sleep", "300"]
+    stop_grace_period: 1s
+    environment:
+      V: "{v}"
+    volumes:
+      - /data
+"""
+
+
+def test_recreate_keeps_anonymous_volumes_unless_renewed(proj):
+    assert proj("up", "-d", text=ANON.format(v=1))[0] == 0
+    assert proj("exec", "-T", "app", "sh", "-c", "echo kept > /data/f")[0] == 0
+    code, out, err = proj("up", "-d", text=ANON.format(v=2))
+    assert code == 0 and "Recreate" in err
+    assert proj("exec", "-T", "app", "cat", "/data/f")[1] == "kept\n"
+    code, out, err = proj("up", "-d", "-V", text=ANON.format(v=3))
+    assert code == 0, err
+    assert proj("exec", "-T", "app", "cat", "/data/f")[0] != 0
