@@ -130,9 +130,9 @@ class ContainerStore:
             st["running"] = True
             return st
         if shim_ok:
-            st["running"] = False
-            st["status"] = "restarting" if st.get("restarting") or status == "restarting" \
-                else "exited"
+            # PID 1 just ended and its live shim is recording the exit (or restarting it):
+            # the shim's word is final within milliseconds, so keep what it recorded
+            st["running"] = status != "restarting"
             return st
         return self.reconcile_dead(cid, st)
 
