@@ -277,8 +277,13 @@ class ContainerService(ops.OpsMixin):
                 return
             from . import deps
             from .cleanup import release_runtime
-            release_runtime(str(self.layout.root), str(self.layout.runroot), cid,
-                            {"cgroup": self.store.state_file(cid).read().get("cgroup")})
+            recorded = self.store.state_file(cid).read()
+            if not recorded.get("released", True) or recorded.get("status") in (
+                    "running", "paused", "restarting"):
+                release_runtime(str(self.layout.root), str(self.layout.runroot), cid,
+                                {"cgroup": recorded.get("cgroup")})
+            else:
+                shutil.rmtree(self.layout.container_run_dir(cid), ignore_errors=True)
             deps.release_mounts(self.engine, cid, volumes)
             try:
                 self.engine.images.release_rootfs(cid)

@@ -379,8 +379,12 @@ class Shim:
         for client in list(self.clients):
             self._drop(client)
         from .cleanup import release_runtime
-        release_runtime(self.root, self.runroot, self.cid, self.plan,
-                        auto_remove=bool(self.conf.get("auto_remove")))
+        auto_remove = bool(self.conf.get("auto_remove"))
+        problems = release_runtime(self.root, self.runroot, self.cid, self.plan)
+        if not problems and os.path.isdir(self.cdir):
+            self.state.update(released=True)
+        if auto_remove:
+            release_runtime(self.root, self.runroot, self.cid, None, auto_remove=True)
 
 
 def _report(fd: int, error, pid1: int) -> None:

@@ -12,7 +12,7 @@ import sys
 
 from engine.cgroups import driver as cgroup_driver
 from engine.errors import InvalidArgument, NotFound, RuntimeFailure
-from engine.layout import atomic_write, write_json
+from engine.layout import write_json
 
 from . import deps
 from .plan import mount_entries
@@ -53,7 +53,9 @@ def _etc_files(svc, cid: str, cfg: dict, sandbox) -> dict:
     out = {}
     for target, text in files.items():
         path = cdir / os.path.basename(target)
-        atomic_write(path, text or "")
+        # regenerated on every start and bind-mounted: rewrite in place, no fsync needed
+        with open(path, "w") as f:
+            f.write(text or "")
         out[target] = str(path)
     return out
 
@@ -100,7 +102,7 @@ def prepare_run(svc, cfg: dict, info) -> dict:
         write_json(svc.layout.container_run_dir(cid) / "plan.json", plan)
         from .serial import to_dict
         svc.store.state_file(cid).update(
-            cgroup=_cgroup_info(cg), ports=[to_dict(p) for p in sandbox.ports],
+            cgroup=_cgroup_info(cg), released=False, ports=[to_dict(p) for p in sandbox.ports],
             networks=dict(sandbox.endpoints),
             mounts=[to_dict(m) for _s, _t, m in resolved])
         return plan

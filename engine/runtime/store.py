@@ -157,7 +157,7 @@ class ContainerStore:
         release_runtime(str(self.layout.root), str(self.layout.runroot), cid, plan)
         from .logfile import timestamp
         return self.state_file(cid).update(status="exited", running=False, pid=0,
-                                           exit_code=code, restarting=False,
+                                           exit_code=code, restarting=False, released=True,
                                            finished_at=st.get("finished_at") or timestamp())
 
     # ---------------------------------------------------------------- info objects
