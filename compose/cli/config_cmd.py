@@ -54,7 +54,7 @@ def config(
     if environment:
         text = "".join(f"{k}={v}\n" for k, v in sorted(project.environment.items()))
     elif list_services:
-        text = r.lines(sorted(project.services))
+        text = r.lines(r.services_in_dependency_order(project))
     elif list_volumes:
         text = r.lines(sorted(project.volumes))
     elif list_networks:

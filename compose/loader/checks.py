@@ -16,6 +16,9 @@ def _err(msg: str, path: str = "") -> Issue:
 
 def _references(name: str, svc: dict, top: dict) -> list:
     issues = []
+    for model in (svc.get("models") or {}):
+        if model not in (top.get("models") or {}):
+            issues.append(_err(f'service "{name}" refers to undefined model {model}', f"services.{name}.models"))
     for net in (svc.get("networks") or {}):
         if net not in top["networks"] and net != "default":
             issues.append(_err(f'service "{name}" refers to undefined network {net}',
@@ -58,6 +61,21 @@ def _service_rules(name: str, svc: dict, services: dict) -> list:
                            f"got {test[0]!r}", f"{where}.healthcheck.test"))
     deploy = svc.get("deploy") or {}
     scale = svc.get("scale")
+    if scale is not None and scale < 0:
+        issues.append(Issue(f"services.{name}.scale: must be greater than or equal to 0", path=f"{where}.scale"))
+    platforms = (build or {}).get("platforms") if isinstance(build, dict) else None
+    if svc.get("platform") and platforms and svc["platform"] not in platforms:
+        issues.append(_err(f'service.build.platforms MUST include service.platform "{svc["platform"]}"', where))
+    for ctx_name, ctx_value in ((build or {}).get("additional_contexts") or {}).items() \
+            if isinstance(build, dict) else ():
+        if str(ctx_value).startswith("service:"):
+            target = str(ctx_value)[len("service:"):]
+            if target not in services:
+                issues.append(Issue(f'service "{name}" declares unknown service "{target}" as additional '
+                                    f"contexts {ctx_name}", path=f"{where}.build.additional_contexts"))
+            elif services[target].get("build") is None:
+                issues.append(Issue(f'service "{name}" declares non-buildable service "{target}" as '
+                                    f"additional contexts {ctx_name}", path=f"{where}.build.additional_contexts"))
     if scale is not None and deploy.get("replicas") is not None and scale != deploy["replicas"]:
         issues.append(_err(f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'", where))
     limits = (deploy.get("resources") or {}).get("limits") or {}
@@ -87,7 +105,7 @@ def _service_rules(name: str, svc: dict, services: dict) -> list:
                                 f"{where}.tmpfs[{i}]", path=f"{where}.tmpfs"))
         targets[target] = f"{where}.tmpfs[{i}]"
     for rule in ((svc.get("develop") or {}).get("watch") or []):
-        if rule.get("action") not in ("rebuild",) and not rule.get("target"):
+        if rule.get("action") in ("sync", "sync+restart", "sync+exec") and not rule.get("target"):
             issues.append(_err(f"services.{name}.develop.watch: target is required for non-rebuild actions",
                                f"{where}.develop.watch"))
         if rule.get("action") == "rebuild" and build is None:
@@ -112,9 +130,10 @@ def check_project(services: dict, top: dict, disabled: dict) -> None:
     for kind in ("secrets", "configs"):
         for key, obj in (top[kind] or {}).items():
             obj = obj or {}
-            if not any(obj.get(k) for k in ("file", "environment", "content", "external", "name")):
-                issues.append(_err(f'{kind[:-1]} "{key}" must declare either `file` or `environment`',
-                                   f"{kind}.{key}"))
+            allowed = ("file", "environment", "external") + (("content",) if kind == "configs" else ())
+            if not any(obj.get(k) for k in allowed):
+                what = "file|environment" if kind == "secrets" else "file|environment|content"
+                issues.append(Issue(f"{kind}.{key}: one of {what} must be set", path=f"{kind}.{key}"))
     if issues:
         raise ConfigError(issues)
     deps = {n: {d: v for d, v in (s.get("depends_on") or {}).items() if d in services}

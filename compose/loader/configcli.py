@@ -82,3 +82,21 @@ def emit(text: str, output: str | None) -> None:
             raise ComposeError(f"cannot write {output}: {e.strerror or e}") from None
         return
     sys.stdout.write(text)
+
+
+def services_in_dependency_order(project) -> list:
+    """Docker Compose's order: names sorted, each preceded by its (recursive) dependencies."""
+    done: list = []
+    seen: set = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in project.services:
+            return
+        seen.add(name)
+        for dep in sorted(project.services[name].dependencies()):
+            visit(dep)
+        done.append(name)
+
+    for name in sorted(project.services):
+        visit(name)
+    return done

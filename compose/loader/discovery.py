@@ -84,6 +84,7 @@ def resolve(opts) -> Context:
     cwd = opts.workdir()
     os_env = opts.os_environ()
     environment = dict(os_env)
+    environment.setdefault("PWD", cwd)
     discovered = not opts.files and not os_env.get("COMPOSE_FILE")
     pre_env_files: list = []
     if discovered and not opts.env_files:

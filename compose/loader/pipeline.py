@@ -62,14 +62,18 @@ class FileLoader:
         if path in self.cache:
             return self.cache[path]
         doc = self.read(path)
-        data = doc.data
-        if self.opts.interpolate:
-            data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
+        if not doc.data and not doc.more:
+            raise ConfigError([Issue("empty compose file", file=doc.file)])
         from .validate import validate
-        validate(strip_tags(data), file=doc.file, line_of=doc.line)
-        data = canonical_file(data, file=doc.file)
-        self.cache[path] = data
-        return data
+        result: dict = {}
+        for data in [doc.data] + list(doc.more):
+            if self.opts.interpolate:
+                data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
+            validate(strip_tags(data), file=doc.file, line_of=doc.line)
+            data = canonical_file(data, file=doc.file)
+            result = merge(result, data) if result else data
+        self.cache[path] = result
+        return result
 
     def load_resolved(self, path: str) -> dict:
         """One file with its include entries and extends applied."""

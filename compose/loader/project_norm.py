@@ -189,7 +189,7 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
     top = {"networks": networks, "volumes": merged.get("volumes") or {},
            "secrets": merged.get("secrets") or {}, "configs": merged.get("configs") or {}}
     if opts.consistency:
-        check_project(enabled, top, disabled)
+        check_project(enabled, dict(top, models=merged.get("models") or {}), disabled)
     if opts.normalize:
         top = {k: _names(v, name) for k, v in top.items()}
     if opts.drop_unused_resources:

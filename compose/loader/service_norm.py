@@ -55,6 +55,9 @@ def _healthcheck(hc: dict, ctx: ServiceContext) -> dict:
 
 def _build(build: dict, ctx: ServiceContext) -> dict:
     out = dict(build)
+    if out.get("dockerfile") and out.get("dockerfile_inline"):
+        raise ConfigError(f'service "{ctx.name}" declares mutualy exclusive dockerfile and '
+                          "dockerfile_inline: invalid compose project")
     context = scalar_str(out.get("context", "."))
     if not n.is_remote_context(context):
         context = ctx.path(context)
@@ -264,6 +267,7 @@ def _paths(out: dict, ctx: ServiceContext) -> None:
         out["env_file"] = [dict(e, path=ctx.path(scalar_str(e["path"]))) for e in out["env_file"]]
     if isinstance(out.get("label_file"), list):
         out["label_file"] = [ctx.path(scalar_str(p)) for p in out["label_file"]]
+        _read_label_files(out, ctx)
     dev = out.get("develop")
     if isinstance(dev, dict) and isinstance(dev.get("watch"), list):
         out["develop"] = dict(dev, watch=[dict(w, path=ctx.path(scalar_str(w.get("path", ""))))
@@ -281,3 +285,23 @@ def _blkio(cfg: dict, ctx: ServiceContext) -> dict:
             out[key] = [dict(d, rate=str(n.to_int(d.get("rate"), ctx.where(f"blkio_config.{key}"))))
                         for d in out[key]]
     return out
+
+
+def _read_label_files(out: dict, ctx: ServiceContext) -> None:
+    """label_file entries (dotenv syntax) feed labels; explicit labels win; the key goes away."""
+    import os
+    from .dotenv import parse_dotenv
+    labels: dict = {}
+    for path in out.pop("label_file"):
+        path = n.abs_path(path, ctx.base_dir, ctx.home)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except FileNotFoundError:
+            raise ConfigError(f"label file {path} not found: stat {path}: no such file or directory") from None
+        except (OSError, UnicodeError) as e:
+            raise ConfigError(f"failed to read label file {path}: {e}") from None
+        labels.update(parse_dotenv(text, file=path, lookup={}))
+    labels.update(out.get("labels") or {})
+    if labels:
+        out["labels"] = labels

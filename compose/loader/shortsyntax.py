@@ -17,6 +17,10 @@ def scalar_str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "+Inf" if value > 0 else "-Inf"
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
         return repr(value)
@@ -42,7 +46,13 @@ def _split_port_part(text: str) -> tuple:
     if len(parts) == 3:
         return parts[0], parts[1], parts[2]
     # bare IPv6 address without brackets: the last two are host:container
-    return ":".join(parts[:-2]), parts[-2], parts[-1]
+    ip = ":".join(parts[:-2])
+    import ipaddress
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise ValueError(f"invalid IP address: {ip}") from None
+    return ip, parts[-2], parts[-1]
 
 
 def _port_range(text: str, what: str) -> tuple:

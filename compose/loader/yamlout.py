@@ -31,6 +31,8 @@ def _dumper():
         style = None
         if "\n" in data:
             style = "|"
+        elif any(ord(c) > 0xFFFF for c in data):
+            style = '"'
         elif _needs_double_quotes(data):
             style = '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
@@ -53,6 +55,19 @@ def _dumper():
     def represent_none(dumper, data):
         return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
 
+    def process_scalar(self):
+        # go-yaml escapes characters outside the BMP (\U0001F680) in double quotes
+        value = getattr(self.event, "value", "") or ""
+        astral = any(ord(c) > 0xFFFF for c in value)
+        saved = self.allow_unicode
+        if astral:
+            self.allow_unicode = False
+        try:
+            base.process_scalar(self)
+        finally:
+            self.allow_unicode = saved
+
+    GoDumper.process_scalar = process_scalar
     GoDumper.add_representer(str, represent_str)
     GoDumper.add_representer(float, represent_float)
     GoDumper.add_representer(type(None), represent_none)

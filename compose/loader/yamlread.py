@@ -40,6 +40,7 @@ class Document:
     data: Any
     file: str
     lines: dict = field(default_factory=dict)
+    more: list = field(default_factory=list)     # further YAML documents (merged as overrides)
 
     def line(self, path: str):
         while path:
@@ -145,10 +146,9 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.fail(key_node, path, "mapping keys must be strings")
             key = self._scalar(key_node)
-            key = "null" if key is None else key
-            if isinstance(key, bool):
-                key = "true" if key else "false"
-            key = key if isinstance(key, str) else key_node.value
+            if not isinstance(key, str):
+                where = f" in {path}" if path else ""
+                self.fail(key_node, path, f"non-string key{where}: {key_node.value}")
             sub = f"{path}.{key}" if path else key
             if key in out:
                 first = self.lines.get(sub)
@@ -183,7 +183,9 @@ def read_yaml(text: str, file: str) -> Document:
     try:
         loader = _loader_class()(text)
         try:
-            node = loader.get_single_node()
+            nodes = []
+            while loader.check_node():
+                nodes.append(loader.get_node())
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
@@ -197,19 +199,22 @@ def read_yaml(text: str, file: str) -> Document:
         raise ConfigError([Issue(f"yaml: {e}", file=file)]) from None
     except (ValueError, UnicodeError) as e:
         raise ConfigError([Issue(f"yaml: {e}", file=file)]) from None
-    if node is None:
+    if not nodes:
         return Document({}, file)
     builder = _Builder(file)
-    try:
-        data = builder.build(node, "")
-    except RecursionError:
-        raise ConfigError([Issue("yaml: document nested too deeply", file=file)]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError([Issue("Top-level object must be a mapping", file=file,
-                                 line=node.start_mark.line + 1)])
-    return Document(data, file, builder.lines)
+    documents = []
+    for node in nodes:
+        try:
+            data = builder.build(node, "")
+        except RecursionError:
+            raise ConfigError([Issue("yaml: document nested too deeply", file=file)]) from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError([Issue("Top-level object must be a mapping", file=file,
+                                     line=node.start_mark.line + 1)])
+        documents.append(data)
+    return Document(documents[0], file, builder.lines, documents[1:])
 
 
 def strip_tags(value: Any) -> Any:

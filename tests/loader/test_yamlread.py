@@ -64,5 +64,7 @@ def test_reset_and_override_tags():
     assert strip_tags(data) == {"env": {"A": 1}}
 
 
-def test_keys_are_strings():
-    assert read_yaml("1: a\ntrue: b\n", "f").data == {"1": "a", "true": "b"}
+def test_non_string_keys_are_rejected():
+    assert read_yaml("'1': a\n", "f").data == {"1": "a"}
+    with pytest.raises(ConfigError, match="non-string key in services: 1"):
+        read_yaml("services:\n  1: {}\n", "f")
