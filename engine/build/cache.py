@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import uuid
@@ -106,6 +107,37 @@ class BuildCache:
         h = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:24]
         return self.root / "contexts" / f"{h}.json"
 
+    def flatten(self, lowers: list[str], fit) -> str:
+        """One directory holding the merged view of ``lowers`` (top-most first).
+
+        Used when a stage has more layers than one overlay mount can list; ``fit`` makes
+        the list for the mount that reads them fit as well (recursively)."""
+        key = hashlib.sha256(":".join(lowers).encode()).hexdigest()[:24]
+        target = self.root / "flat" / key
+        if target.is_dir():
+            return str(target)
+        from .mounting import overlay_mounted
+        scratch = self.scratch()
+        try:
+            for sub in ("u", "w", "m", "fs"):
+                (scratch / sub).mkdir()
+            with overlay_mounted(fit(lowers), str(scratch / "u"), str(scratch / "w"),
+                                 str(scratch / "m")) as merged:
+                subprocess.run(["cp", "-a", "--", f"{merged}/.", str(scratch / "fs")],
+                               check=True, capture_output=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(scratch / "fs", target)
+            except OSError:
+                if not target.is_dir():
+                    raise
+        except subprocess.CalledProcessError as e:
+            from ..errors import BuildError
+            raise BuildError(f"cannot flatten build layers: {e.stderr.decode(errors='replace')}") from None
+        finally:
+            self.discard(scratch)
+        return str(target)
+
     def cache_mount_dir(self, mount_id: str) -> Path:
         h = hashlib.sha256(mount_id.encode()).hexdigest()[:24]
         path = self.root / "mounts" / h
@@ -124,7 +156,7 @@ class BuildCache:
     def prune(self) -> int:
         """Drop every record and layer directory (``builder prune``); returns bytes freed."""
         freed = 0
-        for sub in ("records", "images", "layers", "mounts", "contexts"):
+        for sub in ("records", "images", "layers", "mounts", "contexts", "flat", "downloads"):
             base = self.root / sub
             for dirpath, _dirs, files in os.walk(base):
                 for f in files:

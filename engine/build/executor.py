@@ -33,6 +33,8 @@ from .state import DEFAULT_PATH, LazyLowers, StageState, apply_metadata, chain_k
 from .steps import copy_step, run_step, workdir_step
 
 FS_STEPS = ("run", "copy", "add", "workdir")
+LOWERDIR_BUDGET = 3000          # bytes of "lowerdir=" list; the rest of the page is for
+                                # upperdir/workdir and the runtime's options
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386", "ppc64le": "ppc64le",
          "s390x": "s390x", "riscv64": "riscv64"}
 
@@ -177,6 +179,22 @@ class BuildRun:
         if stage is None or not stage.name:
             raise BuildError(f"target stage {self.spec.target!r} could not be found")
         return stage.index
+
+    def fit_lowers(self, lowers) -> list[str]:
+        """``lowers`` (top-most first), with the bottom ones flattened into one directory
+        when the list would not fit in one overlay mount's options."""
+        lowers = list(lowers) or [self.cache.empty_dir()]
+        if len(":".join(lowers)) <= LOWERDIR_BUDGET:
+            return lowers
+        flat_len = len(str(self.cache.root / "flat" / ("f" * 24))) + 1
+        keep, used = [], flat_len
+        for d in lowers:
+            if used + len(d) + 1 > LOWERDIR_BUDGET:
+                break
+            keep.append(d)
+            used += len(d) + 1
+        rest = lowers[len(keep):]
+        return keep + [self.cache.flatten(rest, self.fit_lowers)]
 
     # --- results shared between stage threads ----------------------------------------------
     def stage_result(self, index: int) -> StageState:

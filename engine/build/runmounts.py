@@ -162,7 +162,7 @@ def _bind(run, st, node, spec: dict) -> RunMount:
     stage = run.df.stage_by_ref(origin)
     if stage is not None:
         other = run.stage_result(stage.index)
-        lowers = other.lowerdirs() or [run.cache.empty_dir()]
+        lowers = run.fit_lowers(other.lowerdirs())
         return RunMount(spec, target, f"bind:{target}:{source}:{rw}:{other.key}",
                         stage_lowers=lowers)
     image_id, lowers = run.image_source(origin)

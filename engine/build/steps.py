@@ -37,7 +37,7 @@ def fs_step(run, st: StageState, key: str, vertex, action) -> None:
             upper, work = scratch / "upper", scratch / "work"
             upper.mkdir()
             work.mkdir()
-            lowers = st.lowerdirs() or [run.cache.empty_dir()]
+            lowers = run.fit_lowers(st.lowerdirs())
             action(lowers, upper, work, scratch)
             layer = run.cache.commit_upper(upper, scratch)
             rec = run.cache.put_step(key, layer, run.created)
@@ -333,7 +333,7 @@ class SourceResolver:
             yield self.dir_tree
             return
         lowers = self.image_lowers if self.image_lowers is not None else \
-            (self.stage_state.lowerdirs() or [self.run.cache.empty_dir()])
+            self.run.fit_lowers(self.stage_state.lowerdirs())
         for sub in ("from-upper", "from-work"):
             (scratch / sub).mkdir()
         with overlay_mounted(lowers, str(scratch / "from-upper"), str(scratch / "from-work"),

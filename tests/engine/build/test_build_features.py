@@ -140,3 +140,16 @@ def test_from_pulls_missing_image(engine, busybox_image, build_ctx, registry):
         assert (root / "p").read_text() == "pulled-base\n"
     _, log = build(engine, build_ctx, pull=True)   # --pull asks the registry again
     assert any(f"pulling {ref}" in line for line in log.logs())
+
+
+def test_many_layers_are_flattened_for_the_mount(engine, busybox_image, build_ctx, monkeypatch):
+    import engine.build.executor as executor
+    monkeypatch.setattr(executor, "LOWERDIR_BUDGET", 400)     # a few layers already overflow
+    steps = "".join(f"RUN echo {i} > /f{i}\n" for i in range(6))
+    make_context(build_ctx, {"Dockerfile": "FROM busybox\n" + steps +
+                             "RUN rm /f2 && cat /f0 /f1 /f3 /f4 /f5 > /all\n"})
+    info, _ = build(engine, build_ctx)
+    with image_root(engine, info.id) as root:
+        assert (root / "all").read_text() == "0\n1\n3\n4\n5\n"
+        assert not (root / "f2").exists()
+    assert list((engine.layout.build_cache / "flat").iterdir())
