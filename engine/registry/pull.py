@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from ..locks import flock
 from .client import ManifestNotFound, RegistryClient
 from .config import Credentials, RegistrySettings
 
-MAX_CONCURRENT_DOWNLOADS = 3
+MAX_CONCURRENT_DOWNLOADS = int(os.environ.get("PYCOMPOSE_MAX_CONCURRENT_DOWNLOADS", "3"))  # docker's default
 PROGRESS_STEP = 1 << 20
 Sink = Optional[Callable[[Event], None]]
 
