@@ -68,9 +68,7 @@ def ensure_images(engine, project, services, opts: ImageOptions, on_event=None) 
             if opts.dry_run:
                 emit(Event("image", ref, "Pulling", "(dry run)"))
                 continue
-            emit(Event("image", ref, "Pulling"))
-            engine.images.pull(ref, on_event=None if opts.quiet_pull else on_event)
-            emit(Event("image", ref, "Pulled"))
+            engine.images.pull(ref, on_event=None if opts.quiet_pull else on_event)  # emits Pulling/Pulled
         except EngineError as e:
             if buildable:
                 to_build.append(name)
