@@ -416,7 +416,7 @@ class BuildRun:
             self.cache.put_image(key, info.id)
             vertex.log(f"writing image {info.id} done")
         for tag in self.spec.tags:
-            vertex.log(f"naming to {tag} done")
+            vertex.log(f"naming to {_normalized(tag)} done")
         vertex.done()
         return info
 
