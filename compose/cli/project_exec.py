@@ -67,6 +67,9 @@ def exec_(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVIC
     pc.check_services(project, [service])
     engine = pc.engine(ctx)
     c = _service_container(engine, name, service, index)
+    if pc.dry_run(ctx):
+        sys.stdout.write(f"container {c.name} exec {' '.join(command)}\n")
+        return
     use_tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     stdin_src = sys.stdin.buffer if interactive and not detach and (use_tty or _has_input()) else None
     spec = ExecSpec(cmd=tuple(command), env=_env_pairs(env), user=user or "", working_dir=workdir or "",
@@ -114,6 +117,9 @@ def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"
                       interactive=interactive and not detach and (use_tty or _has_input()),
                       remove_orphans=remove_orphans)
     image_opts = ImageOptions(pull=pull, build=build, quiet_pull=quiet_pull, quiet_build=quiet_build)
+    if pc.dry_run(ctx):
+        _print_run_plan(engine, project, service, opts)
+        return
     render = pc.renderer(ctx)
     try:
         start_dependencies(engine, project, service, opts, image_opts, on_event=render,
@@ -148,6 +154,18 @@ def register(root: typer.Typer, groups: dict) -> None:
     root.command("exec", help="Execute a command in a running container", context_settings={"allow_interspersed_args": False})(exec_)
     root.command("run", help="Run a one-off command on a service", context_settings={"allow_interspersed_args": False})(run)
     root.command("cp", help="Copy files/folders between a service container and the local filesystem")(cp)
+
+
+def _print_run_plan(engine, project, service: str, opts) -> None:
+    """--dry-run: the dependencies' plan, then the one-off container that would be made."""
+    from compose import naming
+    from compose.observe import observe
+    from compose.reconcile import UpOptions, dependency_closure, plan_up
+    deps = tuple(d for d in dependency_closure(project, [service]) if d != service)
+    if deps and not opts.no_deps:
+        pc.print_plan(plan_up(project, observe(engine, project), UpOptions(services=deps, ignore_orphans=True)))
+    name = opts.name or naming.oneoff_name(project.name, service, "x" * 12)
+    sys.stdout.write(f"container {name:<28} create     one-off\n")
 
 
 def _run_container(engine, info, *, detach, rm, quiet, tty, interactive) -> int:

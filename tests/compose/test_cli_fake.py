@@ -355,3 +355,15 @@ def test_wait_returns_first_exit_code(cli):
     code, out, err = cli("wait", "quick", "slow", "--down-project", text=ABORT)
     assert code == 6
     assert names(cli.engine) == []
+
+
+def test_dry_run_run_and_down(cli):
+    code, out, err = cli("--dry-run", "run", "--rm", "worker", "true")
+    assert code == 0, err
+    assert "container demo-db-1                    create     not found" in out
+    assert "create     one-off" in out
+    assert names(cli.engine) == []
+    cli("up", "-d")
+    code, out, err = cli("--dry-run", "down")
+    assert "container demo-web-1                   remove" in out
+    assert len(names(cli.engine)) == 3
