@@ -161,7 +161,9 @@ def download_blob(svc, client: RegistryClient, desc: mf.Descriptor, on_event: Si
         writer = svc.content.writer(hexpart, resume=True)
         if writer.offset >= desc.size:
             writer.truncate()
-        headers = {"Range": f"bytes={writer.offset}-"} if writer.offset else {}
+        headers = {"Accept-Encoding": "identity"}            # blob bytes exactly as stored
+        if writer.offset:
+            headers["Range"] = f"bytes={writer.offset}-"
         unpacker = _Unpacker(svc.snapshots, unpack_as, f"layer {ident}") \
             if unpack_as and not writer.offset else None
         try:
