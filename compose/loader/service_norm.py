@@ -270,8 +270,8 @@ def _paths(out: dict, ctx: ServiceContext) -> None:
         _read_label_files(out, ctx)
     dev = out.get("develop")
     if isinstance(dev, dict) and isinstance(dev.get("watch"), list):
-        out["develop"] = dict(dev, watch=[dict(w, path=ctx.path(scalar_str(w.get("path", ""))))
-                                          if isinstance(w, dict) else w for w in dev["watch"]])
+        out["develop"] = dict(dev, watch=[_watch_rule(w, ctx) if isinstance(w, dict) else w
+                                          for w in dev["watch"]])
 
 
 def _blkio(cfg: dict, ctx: ServiceContext) -> dict:
@@ -305,3 +305,12 @@ def _read_label_files(out: dict, ctx: ServiceContext) -> None:
     labels.update(out.get("labels") or {})
     if labels:
         out["labels"] = labels
+
+
+def _watch_rule(rule: dict, ctx: ServiceContext) -> dict:
+    out = dict(rule, path=ctx.path(scalar_str(rule.get("path", ""))))
+    if isinstance(out.get("exec"), dict) and out["exec"].get("command") is not None:
+        out["exec"] = dict(out["exec"], command=n.command(out["exec"]["command"]))
+    if "initial_sync" in out:
+        out["initial_sync"] = n.to_bool(out["initial_sync"], ctx.where("develop.watch.initial_sync"))
+    return out
