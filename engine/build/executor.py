@@ -198,9 +198,19 @@ class BuildRun:
 
     # --- results shared between stage threads ----------------------------------------------
     def stage_result(self, index: int) -> StageState:
-        ev = self.events.get(index)
-        if ev is None:
-            raise BuildError(f"stage {self.df.stages[index].display} is not part of this build")
+        with self.lock:
+            ev = self.events.get(index)
+            late = ev is None
+            if late:                        # named through a stage-level ARG: not foreseen
+                ev = self.events[index] = threading.Event()
+        if late:
+            outer = getattr(self.thread_stage, "index", -1)
+            try:
+                self.thread_stage.index = index
+                self.results[index] = self._build_stage(self.df.stages[index])
+            finally:
+                self.thread_stage.index = outer
+                ev.set()
         ev.wait()
         if index not in self.results:
             raise BuildError(f"stage {self.df.stages[index].display} failed")

@@ -153,3 +153,12 @@ def test_many_layers_are_flattened_for_the_mount(engine, busybox_image, build_ct
         assert (root / "all").read_text() == "0\n1\n3\n4\n5\n"
         assert not (root / "f2").exists()
     assert list((engine.layout.build_cache / "flat").iterdir())
+
+
+def test_copy_from_stage_named_by_stage_arg(engine, busybox_image, build_ctx):
+    make_context(build_ctx, {"Dockerfile": "FROM busybox AS src\nRUN echo late > /late\n"
+                                           "FROM busybox\nARG FROM_STAGE=src\n"
+                                           "COPY --from=${FROM_STAGE} /late /late\n"})
+    info, _ = build(engine, build_ctx)
+    with image_root(engine, info.id) as root:
+        assert (root / "late").read_text() == "late\n"
