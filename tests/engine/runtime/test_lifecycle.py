@@ -286,3 +286,12 @@ def test_exec_with_tty_gets_a_container_pty(ceng):
     lines = out.decode().replace("\r", "").split("\n")
     assert code == 4
     assert "/dev/pts/0" in lines and "got typed" in lines
+
+
+def test_detached_auto_remove(ceng):
+    info = ceng.containers.create(ContainerSpec(image="busybox", command=("true",),
+                                                network_mode="none"), auto_remove=True)
+    ceng.containers.start(info.id)
+    _wait_for(lambda: not ceng.layout.container_dir(info.id).exists(), what="auto removal")
+    with pytest.raises(NotFound):
+        ceng.containers.inspect(info.id)
