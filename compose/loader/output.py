@@ -158,7 +158,7 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
 
 _POINTER_BOOLS = {("service", "init"), ("service", "attach"), ("network", "enable_ipv4"),
                   ("network", "enable_ipv6")}
-_KEEP_EMPTY = {("project", "services"), ("service", "command"), ("service", "entrypoint"), ("depends", "required"),
+_KEEP_EMPTY = {("project", "services"), ("env_file", "required"), ("service", "command"), ("service", "entrypoint"), ("depends", "required"),
                ("hook", "command")}
 
 
