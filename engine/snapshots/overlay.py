@@ -229,6 +229,11 @@ class Snapshotter:
         adir = self.active_dir(key)
         if not adir.exists():
             return
+        mountpoint = _mounted_with_upper(str(adir / "fs"))
+        if mountpoint:
+            from ..errors import Conflict
+            raise Conflict(f"cannot release the root filesystem of {key}: it is still mounted on "
+                           f"{mountpoint} (unmount it first)")
         trash = self.root / "tmp" / ("rm-" + uuid.uuid4().hex)
         trash.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -258,3 +263,16 @@ class Snapshotter:
 
     def meta_json(self) -> str:
         return json.dumps({"committed": self.committed(), "active": self.active()}, indent=1)
+
+
+def _mounted_with_upper(upper: str) -> str:
+    """Mount point of an overlay (in this mount namespace) using ``upper``, or ""."""
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                fields = line.split()
+                if " - overlay " in line and f"upperdir={upper}," in line.rstrip("\n") + ",":
+                    return fields[4].replace("\\040", " ")
+    except OSError:
+        pass
+    return ""

@@ -61,6 +61,8 @@ def test_prepare_rootfs_overlay_and_export_diff(engine, busybox_image, tmp_path)
     assert rootfs.type == "overlay" and len(rootfs.lowerdirs) == 1
     target = _mounted(engine, rootfs, "c1")
     try:
+        with pytest.raises(Conflict, match="still mounted"):
+            engine.images.release_rootfs("c1")
         out = subprocess.run(["chroot", str(target), "/bin/sh", "-c", "echo hi > /new; rm /etc/group; cat /etc/passwd"],
                              capture_output=True, text=True, check=True)
         assert out.stdout.startswith("root:x:0:0")
