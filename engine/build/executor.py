@@ -21,12 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import BuildError, EngineError, NotFound
-from ..events import Event
 from ..types import BuildSpec, ImageInfo
 from .cache import BuildCache, now_rfc3339
 from .context import SourceTree, StatCache, context_tree
 from .dockerignore import Matcher
-from .instructions import Dockerfile, flag, flag_values, onbuild_nodes, parse_dockerfile
+from .instructions import Dockerfile, flag_values, onbuild_nodes, parse_dockerfile
 from .progress import Progress
 from .shellwords import expand
 from .state import DEFAULT_PATH, LazyLowers, StageState, apply_metadata, chain_key

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..errors import BuildError
 from ..types import Mount
-from .context import SourceTree, tree_digest
+from .context import tree_digest
 from .instructions import flag_values
 from .mounting import overlay_mounted
 

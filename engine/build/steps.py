@@ -23,7 +23,7 @@ from .instructions import flag, flag_values
 from .mounting import overlay_mounted
 from .runmounts import parse_run_mounts
 from .shellwords import expand, expand_words
-from .state import DEFAULT_PATH, PROXY_ARGS, StageState, chain_key, go_quote_list, run_env_prefix
+from .state import DEFAULT_PATH, PROXY_ARGS, StageState, chain_key, run_env_prefix
 
 
 def fs_step(run, st: StageState, key: str, vertex, action) -> None:

@@ -1,6 +1,4 @@
 """.dockerignore pattern rules, checked against the examples of Docker's reference page."""
-import pytest
-
 from engine.build.dockerignore import Matcher, clean, find_ignore_file, read_patterns
 
 
