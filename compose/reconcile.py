@@ -106,6 +106,11 @@ def plan_up(project, observed, opts: UpOptions) -> Plan:
     scope, targets = selected_services(project, opts.services)
     if opts.no_deps:
         scope = [s for s in scope if s in targets]
+    for name in scope:
+        for key in project.services[name].labels:
+            if key.startswith(L.PREFIX + "."):
+                raise ComposeError(f'service "{name}": label "{key}" is reserved: labels with the '
+                                   f'"{L.PREFIX}" prefix are set by Compose itself')
     infra = _plan_networks(plan, project, scope, observed) + _plan_volumes(plan, project, scope, observed)
     state = _UpState()
     for name in scope:

@@ -282,3 +282,10 @@ def test_namespace_sharing_dependent_is_recreated_with_its_parent(eng):
         service   web                          wait       service_started for sidecar after demo-web-1:start
         container demo-sidecar-1               start      recreated              after demo-sidecar-1:recreate, web:started
         """)
+
+
+def test_reserved_label_prefix_is_rejected(eng):
+    proj = make_project("demo", {"web": {"image": "busybox",
+                                         "labels": {"com.docker.compose.project": "other"}}})
+    with pytest.raises(ComposeError, match='label "com.docker.compose.project" is reserved'):
+        up_plan(eng, proj)
