@@ -69,6 +69,14 @@ def build_parser(prog: str, run: bool) -> argparse.ArgumentParser:
     a("--security-opt", action="append", default=[], help="Security Options")
     a("--sysctl", action="append", default=[], help="Sysctl options")
     a("--ulimit", action="append", default=[], help="Ulimit options")
+    _resource_options(a)
+    _network_and_lifecycle_options(a)
+    a("image", help="Image")
+    a("command", nargs=argparse.REMAINDER, help="Command and arguments")
+    return p
+
+
+def _resource_options(a) -> None:
     a("-m", "--memory", default=None, help="Memory limit")
     a("--memory-swap", default=None, help="Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
     a("--memory-reservation", default=None, help="Memory soft limit")
@@ -85,6 +93,10 @@ def build_parser(prog: str, run: bool) -> argparse.ArgumentParser:
     a("--shm-size", default=None, help="Size of /dev/shm")
     a("--device", action="append", default=[], help="Add a host device to the container")
     a("--device-cgroup-rule", action="append", default=[], help="Add a rule to the cgroup allowed devices list")
+
+
+
+def _network_and_lifecycle_options(a) -> None:
     a("-v", "--volume", action="append", default=[], help="Bind mount a volume")
     a("--mount", action="append", default=[], help="Attach a filesystem mount to the container")
     a("--tmpfs", action="append", default=[], help="Mount a tmpfs directory")
@@ -112,9 +124,6 @@ def build_parser(prog: str, run: bool) -> argparse.ArgumentParser:
     a("--log-driver", default="json-file", help="Logging driver for the container")
     a("--log-opt", action="append", default=[], help="Log driver options")
     a("--platform", default="", help="Set platform if server is multi-platform capable")
-    a("image", help="Image")
-    a("command", nargs=argparse.REMAINDER, help="Command and arguments")
-    return p
 
 
 def _kv_list(items, what: str) -> dict:

@@ -154,3 +154,21 @@ def test_cli_rendering_helpers():
     assert render_format("{{json .State}}", doc) == '{"Status":"running","Running":true}'
     assert render_format("json", {"a": 1}) == '{"a":1}'
     assert table([["1", "x"]], ["ID", "NAME"]).splitlines() == ["ID   NAME", "1    x"]
+
+
+def test_run_arguments_to_spec():
+    from compose.cli.container_cmd.args import build_parser, to_spec
+    ns = build_parser("run", True).parse_args(
+        ["-d", "--rm", "-m", "64m", "--cpus", "0.5", "--pids-limit", "50", "-v", "/srv:/data:ro",
+         "-p", "127.0.0.1:8080:80/udp", "--restart", "on-failure:3", "-h", "box", "-e", "A=1",
+         "--cap-drop", "ALL", "--read-only", "--ulimit", "nofile=10:20", "--tmpfs", "/run:size=1m",
+         "busybox", "sh", "-c", "echo -n hi"])
+    spec = to_spec(ns)
+    assert ns.detach and ns.rm
+    assert (spec.resources.memory, spec.resources.nano_cpus, spec.resources.pids_limit) == \
+        (64 << 20, 500_000_000, 50)
+    assert spec.mounts[0].type == "bind" and spec.mounts[0].read_only
+    assert spec.ports[0].host_ip == "127.0.0.1" and spec.ports[0].protocol == "udp"
+    assert spec.restart_policy.max_retries == 3 and spec.hostname == "box"
+    assert spec.command == ("sh", "-c", "echo -n hi") and spec.env == {"A": "1"}
+    assert spec.ulimits[0].soft == 10 and spec.tmpfs == {"/run": "size=1m"}
