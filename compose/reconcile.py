@@ -239,27 +239,40 @@ def _plan_service(plan, project, observed, service, opts, policy, infra, state, 
         else:
             plan.add(Operation(f"keep:{c.name}", "container", c.name, KEEP, "up to date",
                                service=name, container_id=c.id))
+    for key in _plan_new_containers(plan, project, service, opts, want, kept, existing,
+                                    after=tuple(infra + dep_create), waits=waits):
+        (starts if key.startswith("start:") else creates).append(key)
+    if not starts and waits:                # nothing to start: these waits are not needed
+        _drop_waits(plan, waits, name)
+    state.creates[name] = creates
+    state.starts[name] = starts
+
+
+def _plan_new_containers(plan, project, service, opts, want, kept, existing, *, after, waits):
+    """Create (and start) containers up to the wanted scale; numbers continue after max."""
+    keys = []
     next_number = max([L.container_number(c.labels) for c in kept] + [0]) + 1
     for i in range(max(0, want - len(kept))):
         number = next_number + i
         cname = container_name(project, service, number)
         key = plan.add(Operation(f"create:{cname}", "container", cname, CREATE,
-                                 "not found" if not existing else "scale up", service=name,
-                                 number=number, after=tuple(infra + dep_create))).key
-        creates.append(key)
+                                 "not found" if not existing else "scale up", service=service.name,
+                                 number=number, after=after)).key
+        keys.append(key)
         if not opts.no_start:
-            starts.append(plan.add(Operation(f"start:{cname}", "container", cname, START, "created",
-                                             service=name, after=(key, *waits))).key)
-    if not starts and waits:                # nothing to start: these waits are not needed
-        for key in waits:
-            op = plan.get(key)
-            if op.data["dependents"] == [name]:
-                plan.operations.remove(op)
-            else:
-                op.data["dependents"].remove(name)
-                op.cause = f"{op.condition} for {', '.join(op.data['dependents'])}"
-    state.creates[name] = creates
-    state.starts[name] = starts
+            keys.append(plan.add(Operation(f"start:{cname}", "container", cname, START, "created",
+                                           service=service.name, after=(key, *waits))).key)
+    return keys
+
+
+def _drop_waits(plan, waits, dependent: str) -> None:
+    for key in waits:
+        op = plan.get(key)
+        if op.data["dependents"] == [dependent]:
+            plan.operations.remove(op)
+        else:
+            op.data["dependents"].remove(dependent)
+            op.cause = f"{op.condition} for {', '.join(op.data['dependents'])}"
 
 
 def _plan_waits(plan, project, service, opts, state, scope) -> list[str]:
