@@ -216,7 +216,8 @@ def image_import(
         path = tmp
     try:
         info = eng.images.import_tarball(path, repository, changes=list(change or []),
-                                         message=message, platform=platform)
+                                         message=message or f"Imported from {source}",
+                                         platform=platform)
     finally:
         if tmp:
             os.unlink(tmp)
