@@ -2,8 +2,8 @@
 
 Limits map to memory.max / memory.swap.max (swap only: total − memory) / memory.low,
 cpu.max "<quota|max> <period>", cpu.weight (from shares, like runc), cpuset.cpus/mems,
-pids.max, io.weight (BFQ-style weight). Device rules on v2 need an eBPF program: not
-implemented yet (see docs/runtime.md).
+pids.max, io.weight (BFQ-style weight). The device allow-list is an eBPF program attached
+to the cgroup (engine/cgroups/devices_bpf.py).
 """
 from __future__ import annotations
 
@@ -84,6 +84,10 @@ class V2Cgroup:
             w(f"{d}/pids.max", limits["pids_limit"])
         if "blkio_weight" in limits:
             w(f"{d}/io.weight", f"default {limits['blkio_weight']}")
+        rules = limits.get("devices")
+        if rules and rules[0][0] != "a":
+            from .devices_bpf import attach
+            attach(d, rules)
 
     def freeze(self) -> None:
         self._set_frozen("1")

@@ -30,6 +30,7 @@ def test_v2_writes_on_a_fake_cgroupfs(tmp_path):
     limits = from_resources(Resources(memory=64 << 20, pids_limit=50, nano_cpus=500_000_000,
                                       cpu_shares=512, memory_reservation=32 << 20,
                                       cpuset_cpus="0", blkio_weight=300))
+    del limits["devices"]          # an eBPF program, tested on the real hierarchy below
     cg.apply(limits)
     d = tmp_path / "pycompose/abc"
     assert _read(d / "memory.max") == "67108864"
@@ -51,7 +52,9 @@ def test_v2_unlimited_swap_and_quota_only():
     with tempfile.TemporaryDirectory() as tmp:
         cg = V2Cgroup(tmp, "x")
         Path(tmp, "x").mkdir()
-        cg.apply(from_resources(Resources(memory=10 << 20, memory_swap=-1, cpu_quota=20000)))
+        limits = from_resources(Resources(memory=10 << 20, memory_swap=-1, cpu_quota=20000))
+        del limits["devices"]
+        cg.apply(limits)
         assert Path(tmp, "x/memory.swap.max").read_text() == "max"
         assert Path(tmp, "x/cpu.max").read_text() == "20000 100000"
 
@@ -172,3 +175,53 @@ def test_run_arguments_to_spec():
     assert spec.restart_policy.max_retries == 3 and spec.hostname == "box"
     assert spec.command == ("sh", "-c", "echo -n hi") and spec.env == {"A": "1"}
     assert spec.ulimits[0].soft == 10 and spec.tmpfs == {"/run": "size=1m"}
+
+
+def _cgroup2_mount() -> str:
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[fields.index("-") + 1] == "cgroup2":
+                return fields[4]
+    pytest.fail("no cgroup2 hierarchy mounted: the v2 device filter cannot be tested")
+
+
+@pytest.mark.root
+def test_v2_device_filter_on_the_real_unified_hierarchy(tmp_path):
+    """The eBPF allow-list attached to a real cgroup2 dir: /dev/null opens, a host disk node
+    (mknod allowed by the 'b *:* m' rule) does not."""
+    import os
+    import stat
+    from engine.cgroups.devices_bpf import attach
+    cg = os.path.join(_cgroup2_mount(), f"pycompose-devtest-{os.getpid()}")
+    os.mkdir(cg)
+    try:
+        attach(cg, DEFAULT_DEVICE_RULES)
+        major, minor = sorted(os.listdir("/sys/dev/block"))[0].split(":")
+        node = str(tmp_path / "disk")
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            results = []
+            try:
+                with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+                    f.write(str(os.getpid()))
+                with open("/dev/null", "w") as f:
+                    f.write("x")
+                results.append("null-ok")
+                os.mknod(node, 0o600 | stat.S_IFBLK, os.makedev(int(major), int(minor)))
+                results.append("mknod-ok")
+                try:
+                    os.close(os.open(node, os.O_RDONLY))
+                    results.append("disk-opened")
+                except PermissionError:
+                    results.append("disk-eperm")
+            finally:
+                os.write(w, " ".join(results).encode())
+                os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        assert os.read(r, 1000).decode().split() == ["null-ok", "mknod-ok", "disk-eperm"]
+        os.close(r)
+    finally:
+        os.rmdir(cg)
