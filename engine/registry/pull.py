@@ -283,7 +283,9 @@ def pull_image(svc, ref_text: str, platform: str, on_event: Sink, auth: Optional
                 info = _pull_from(svc, client, ref, want, bool(platform), on_event)
             except RegistryError as e:
                 if not mirror:
-                    raise
+                    if ref.familiar in str(e):
+                        raise
+                    raise type(e)(f"pulling {ref.familiar}: {e}") from None
                 last_error = e
                 continue
         _emit(on_event, "image", ref.familiar, "Pulled")
