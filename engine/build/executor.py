@@ -240,17 +240,20 @@ class BuildRun:
             return tuple(rootfs.lowerdirs)
         return (rootfs.source,)
 
-    def _ensure_image(self, ref: str, vertex) -> ImageInfo:
+    def _ensure_image(self, ref: str, vertex, platform: str = "") -> ImageInfo:
         images = self.engine.images
+        platform = platform or self.spec.platform or ""
         if not self.spec.pull:
             try:
-                return images.inspect(ref)
+                info = images.inspect(ref)
+                if not platform or _platform_matches(info, platform):
+                    return info
             except (NotFound, EngineError):
                 pass
         if vertex is not None:
-            vertex.log(f"pulling {ref}")
+            vertex.log(f"pulling {ref}" + (f" for {platform}" if platform else ""))
         try:
-            return images.pull(ref, self.spec.platform or "", None)
+            return images.pull(ref, platform, None)
         except EngineError as e:
             raise BuildError(f"failed to resolve source metadata for {ref}: {e}") from None
 
@@ -350,7 +353,8 @@ class BuildRun:
             vertex.done()
             return st, []
         ref = self._image_ref(base)
-        info = self._ensure_image(ref, vertex)
+        platform = expand(stage.platform, self.global_args, self.df.escape) if stage.platform else ""
+        info = self._ensure_image(ref, vertex, platform)
         st = self._image_state(stage, info)
         vertex.done()
         triggers = onbuild_nodes(st.config.pop("OnBuild", None) or [], self.df.filename)
@@ -433,6 +437,13 @@ class BuildRun:
 def _title(node) -> str:
     text = node.original
     return text if len(text) < 200 else text[:197] + "..."
+
+
+def _platform_matches(info: ImageInfo, platform: str) -> bool:
+    """Whether a stored image is of the ``os/arch[/variant]`` asked for by FROM --platform."""
+    os_, _, rest = platform.partition("/")
+    arch = rest.partition("/")[0]
+    return (not os_ or info.os == os_) and (not arch or info.architecture == arch)
 
 
 def _normalized(tag: str) -> str:

@@ -162,3 +162,13 @@ def test_copy_from_stage_named_by_stage_arg(engine, busybox_image, build_ctx):
     info, _ = build(engine, build_ctx)
     with image_root(engine, info.id) as root:
         assert (root / "late").read_text() == "late\n"
+
+
+def test_from_platform_pulls_that_platform(engine, busybox_image, build_ctx, multiplatform_image):
+    ref = multiplatform_image["ref"]
+    make_context(build_ctx, {"Dockerfile": "FROM --platform=linux/arm64 " + ref + "\n"
+                                           "COPY a.txt /a.txt\n", "a.txt": "a"})
+    info, log = build(engine, build_ctx)
+    assert info.architecture == "arm64"
+    assert engine.images.get(info.id).config["config"]["Cmd"] == ["echo", "arm64"]
+    assert any("for linux/arm64" in line for line in log.logs())
