@@ -22,6 +22,28 @@ COMMAND_MODULES = [
     "compose.cli.project_cmd",     # up/down/ps/logs/exec/run/... (project verbs)
 ]
 
+# Which modules register each top-level command or group. A command line names one of these,
+# so only its modules are imported (start-up stays lean); anything else (no command, --help,
+# an unknown name) loads every module. tests/test_cli_app.py checks this table against what
+# the modules really register.
+PROVIDERS = {
+    "config": ("compose.cli.config_cmd",),
+    "image": ("compose.cli.image_cmd", "compose.cli.build_cmd"),
+    "container": ("compose.cli.container_cmd",),
+    "network": ("compose.cli.network_cmd",),
+    "volume": ("compose.cli.volume_cmd",),
+    "build": ("compose.cli.build_cmd",),
+    "builder": ("compose.cli.build_cmd",),
+    **{verb: ("compose.cli.project_cmd",) for verb in (
+        "up", "create", "down", "start", "stop", "restart", "rm", "kill", "pause", "unpause",
+        "scale", "wait", "ps", "ls", "images", "top", "port", "logs", "version", "exec", "run",
+        "cp", "watch", "pull", "push", "events", "attach", "stats", "commit", "export")},
+}
+
+# Global options that take a value (the value is the next word unless written --opt=value).
+_VALUE_OPTIONS = {"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file",
+                  "--profile", "--parallel", "--progress", "--ansi", "--root", "--runroot"}
+
 GROUPS = {
     "image": "Manage images",
     "container": "Manage containers",
@@ -31,7 +53,33 @@ GROUPS = {
 }
 
 
-def build_app() -> typer.Typer:
+def command_name(argv: "list[str] | None") -> "str | None":
+    """The first word of ``argv`` that is not a global option or an option's value."""
+    args = list(argv or [])
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            return args[i + 1] if i + 1 < len(args) else None
+        if word.startswith("-"):
+            if word in _VALUE_OPTIONS:
+                i += 1
+            i += 1
+            continue
+        return word
+    return None
+
+
+def modules_for(argv: "list[str] | None") -> "list[str]":
+    """The command modules needed to run ``argv``."""
+    wanted = PROVIDERS.get(command_name(argv) or "")
+    if wanted is None:
+        return list(COMMAND_MODULES)
+    return [m for m in COMMAND_MODULES if m in wanted]
+
+
+def build_app(argv: "list[str] | None" = None, *, everything: bool = False) -> typer.Typer:
+    """The root app, with the command modules ``argv`` needs (all of them if ``everything``)."""
     root = typer.Typer(
         name="pycompose",
         help="Docker Compose in Python, with its own daemonless container engine.",
@@ -46,7 +94,7 @@ def build_app() -> typer.Typer:
         sub = typer.Typer(help=help_text, no_args_is_help=True, add_completion=False,
                           pretty_exceptions_enable=False)
         groups[name] = sub
-    for modname in COMMAND_MODULES:
+    for modname in (COMMAND_MODULES if everything or argv is None else modules_for(argv)):
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as e:

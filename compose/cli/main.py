@@ -19,7 +19,9 @@ def run(argv: list[str] | None = None) -> int:
 
     from .app import build_app
 
-    app = build_app()
+    if argv is None:
+        argv = sys.argv[1:]
+    app = build_app(argv)
     try:
         app(args=argv, prog_name="pycompose", standalone_mode=True)
     except SystemExit as e:              # click/typer exit in standalone mode (usage errors: 2)
