@@ -130,8 +130,9 @@ class OpsMixin:
         return st
 
     def exec(self, id: str, spec: ExecSpec, stdin=None, stdout=None, stderr=None) -> int:
-        """Run ``spec.cmd`` in the container; stdio: None = inherit, fd / file objects,
-        stdin may be bytes, stdout/stderr may be callables receiving bytes."""
+        """Run ``spec.cmd`` in the container; stdio: None = inherit (stdin: only with
+        ``spec.stdin``, else EOF like docker exec without -i), fd / file objects, stdin may be
+        bytes, stdout/stderr may be callables receiving bytes."""
         cid = self.store.resolve(id)
         cfg = self.store.load_config(cid)
         st = self._running_state(cid)
@@ -139,6 +140,8 @@ class OpsMixin:
         plan = read_json(self.layout.container_run_dir(cid) / "plan.json") or {}
         procs = (plan.get("runtime") or {}).get("cgroup_procs") or _procs_from_state(st)
         from . import nsexec
+        if stdin is None and not spec.stdin:
+            stdin = b""                  # docker exec without -i: the command reads EOF
         if spec.tty:
             return _exec_tty(st["pid"], procs, proc, stdin, stdout, stderr)
         with _Stdio(stdin, stdout, stderr) as io:
@@ -241,7 +244,8 @@ def _exec_tty(pid1: int, procs, proc: dict, stdin, stdout, stderr) -> int:
     finally:
         os.close(null)
         child.close()
-    in_fd, out_fd = _fileno(stdin, 0), _fileno(stdout, 1)
+    in_fd = None if isinstance(stdin, (bytes, bytearray)) else _fileno(stdin, 0)
+    out_fd = None if callable(stdout) else _fileno(stdout, 1)
     try:
         if error is not None:
             _, status = os.waitpid(pid, 0)
