@@ -295,3 +295,35 @@ def test_detached_auto_remove(ceng):
     _wait_for(lambda: not ceng.layout.container_dir(info.id).exists(), what="auto removal")
     with pytest.raises(NotFound):
         ceng.containers.inspect(info.id)
+
+
+def test_bridge_network_sandbox_is_joined(ceng):
+    code, out, _ = run_ctr(ceng, ["sh", "-c", "ip -o link | cut -d: -f2; ip route | grep default; "
+                                  "cat /etc/hosts; hostname"], network_mode="bridge")
+    text = out.decode()
+    names = [line.strip().split("@")[0] for line in text.splitlines()[:2]]
+    assert code == 0 and names == ["lo", "eth0"]
+    assert "default via" in text
+    hostname = text.split()[-1]
+    assert any(line.split()[1:] == [hostname] for line in text.splitlines()
+               if line and line[0].isdigit() and not line.startswith("127."))
+
+
+def test_port_in_use_fails_start_and_leaves_created(ceng, cgroup_parent):
+    import socket
+    from engine.errors import EngineError
+    from engine.types import PortBinding
+    holder = socket.socket()
+    holder.bind(("0.0.0.0", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        info = ceng.containers.create(ContainerSpec(
+            image="busybox", command=("sleep", "30"),
+            ports=(PortBinding(container_port=80, host_port=port),)))
+        with pytest.raises(EngineError, match=str(port)):
+            ceng.containers.start(info.id)
+        assert ceng.containers.inspect(info.id).state.status == "created"
+        assert not os.path.exists(f"/sys/fs/cgroup/memory/{cgroup_parent}/{info.id}")
+    finally:
+        holder.close()
