@@ -48,7 +48,7 @@ def _layer(dest: Path, index: int, size: int) -> Path:
 
 
 def build_and_push(work: Path, registry: Registry, size_mb: int) -> str:
-    eng = Engine(work / "src-root", Path("/run/pycompose-bench") / uuid.uuid4().hex[:8])
+    eng = Engine(work / "src-root", Path("/run/pycompose-pullbench") / uuid.uuid4().hex[:8])
     base = make_layer_tar(work / "busybox.tar")
     digests = [eng.images.add_layer(base)[1]]
     per_layer = size_mb * 1_000_000 // 4
@@ -64,7 +64,7 @@ def build_and_push(work: Path, registry: Registry, size_mb: int) -> str:
 def time_ours(work: Path, ref: str, rounds: int) -> list[float]:
     times = []
     for r in range(rounds):
-        root, runroot = work / f"pull-{r}", Path("/run/pycompose-bench") / uuid.uuid4().hex[:8]
+        root, runroot = work / f"pull-{r}", Path("/run/pycompose-pullbench") / uuid.uuid4().hex[:8]
         t0 = time.monotonic()
         subprocess.run([sys.executable, "-c",
                         "import sys; from engine.api import Engine; "
@@ -81,7 +81,7 @@ def time_ours_in_process(work: Path, ref: str, rounds: int) -> list[float]:
     """The pull itself, without the interpreter start (~0.5-2 s on a loaded machine)."""
     times = []
     for r in range(rounds):
-        root, runroot = work / f"inproc-{r}", Path("/run/pycompose-bench") / uuid.uuid4().hex[:8]
+        root, runroot = work / f"inproc-{r}", Path("/run/pycompose-pullbench") / uuid.uuid4().hex[:8]
         eng = Engine(root, runroot)
         t0 = time.monotonic()
         eng.images.pull(ref)
