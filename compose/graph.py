@@ -43,19 +43,35 @@ def _edges_of(services: Mapping) -> list:
 
 
 def find_cycle(services: Mapping) -> list | None:
-    """A cycle as a trail ["a", "b", "a"] or None. Accepts {name: Service} or {name: [deps]}."""
-    nx = _networkx()
-    g = nx.DiGraph()
-    g.add_nodes_from(services)
+    """A cycle as a trail ["a", "b", "a"] or None. Accepts {name: Service} or {name: {deps}}.
+
+    Plain depth-first search (no networkx import, so the loader stays fast); deterministic:
+    services and their dependencies are visited in name order.
+    """
+    deps: dict = {}
     for a, b, _ in _edges_of(services):
-        g.add_edge(a, b)
+        deps.setdefault(a, []).append(b)
+    state: dict = {}                      # name -> 1 visiting, 2 done
     for start in sorted(services):
-        try:
-            cyc = nx.find_cycle(g, source=start)
-        except nx.NetworkXNoCycle:
+        if state.get(start):
             continue
-        trail = [cyc[0][0]] + [edge[1] for edge in cyc]
-        return trail
+        stack = [(start, iter(sorted(deps.get(start, ()))))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if state.get(child) == 1:
+                return path[path.index(child):] + [child]
+            if not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(deps.get(child, ())))))
     return None
 
 

@@ -24,7 +24,33 @@ def _validator():
         return None
     import jsonschema
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-    return cls(schema, format_checker=None)
+    return cls(_inline_refs(schema), format_checker=None)
+
+
+def _inline_refs(schema: dict) -> dict:
+    """Replace local ``#/definitions/x`` references by their targets (once, recursion-safe).
+
+    jsonschema resolves every $ref through the referencing library on each use; for a
+    50-service file that is most of the validation time.
+    """
+    definitions = schema.get("definitions") or schema.get("$defs") or {}
+    prefix = "#/definitions/" if "definitions" in schema else "#/$defs/"
+
+    def walk(node, active):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(prefix) and len(node) == 1:
+                name = ref[len(prefix):]
+                if name in active or name not in definitions:
+                    return node
+                return walk(definitions[name], active | {name})
+            return {k: (walk(v, active) if k not in ("definitions", "$defs") else v)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, active) for v in node]
+        return node
+
+    return walk(schema, frozenset())
 
 
 def _dotted(path) -> str:
@@ -34,37 +60,53 @@ def _dotted(path) -> str:
     return out
 
 
-def _known_keys(error) -> list:
+def _unknown_keys(error) -> list:
     schema = error.schema or {}
-    keys = list((schema.get("properties") or {}).keys())
-    return keys
+    props = set((schema.get("properties") or {}).keys())
+    patterns = list((schema.get("patternProperties") or {}).keys())
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [k for k in instance
+            if k not in props and not any(re.search(p, str(k)) for p in patterns)]
+
+
+_ARTICLE = {"array": "an array", "object": "a mapping", "integer": "an integer",
+            "string": "a string", "number": "a number", "boolean": "a boolean", "null": "null"}
 
 
 def _message(error) -> str:
-    where = _dotted(error.absolute_path) or "(root)"
+    """The message of one error (the Issue carries the dotted path separately)."""
     if error.validator == "additionalProperties":
-        extra = re.findall(r"'([^']+)'", error.message.split(" were unexpected")[0].split(" was unexpected")[0])
-        known = _known_keys(error)
+        known = list(((error.schema or {}).get("properties") or {}).keys())
         parts = []
-        for key in extra or []:
-            hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        for key in _unknown_keys(error):
+            hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
             parts.append(f"additional property {key!r} is not allowed"
                          + (f" (did you mean {hint[0]!r}?)" if hint else ""))
         if parts:
-            return f"{where}: " + "; ".join(parts)
+            return "; ".join(parts)
     if error.validator == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"{where} must be a {expected}"
+        expected = expected if isinstance(expected, list) else [expected]
+        return "must be " + " or ".join(_ARTICLE.get(t, t) for t in expected)
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best = min(error.context, key=lambda e: len(list(e.absolute_path)) * -1)
-        return _message(best) if list(best.absolute_path) != list(error.absolute_path) \
-            else f"{where}: {best.message}"
-    if error.validator == "required":
-        return f"{where}: {error.message}"
-    if error.validator == "patternProperties" or error.validator == "propertyNames":
-        return f"{where}: {error.message}"
-    return f"{where}: {error.message}"
+        deepest = max(error.context, key=lambda e: len(list(e.absolute_path)))
+        if len(list(deepest.absolute_path)) > len(list(error.absolute_path)):
+            return _message(deepest)
+        types = [e.validator_value for e in error.context if e.validator == "type"]
+        if types and len(types) == len(error.context):
+            flat = [t for v in types for t in (v if isinstance(v, list) else [v])]
+            return "must be " + " or ".join(_ARTICLE.get(t, t) for t in dict.fromkeys(flat))
+        return deepest.message
+    return error.message
+
+
+def _issue_path(error) -> str:
+    path = _dotted(error.absolute_path)
+    if error.validator == "additionalProperties":
+        keys = _unknown_keys(error)
+        if keys:
+            return f"{path}.{keys[0]}" if path else str(keys[0])
+    return path
 
 
 def validate(data: Any, *, file: str = "", line_of=None) -> None:
@@ -77,7 +119,7 @@ def validate(data: Any, *, file: str = "", line_of=None) -> None:
         return
     issues = []
     for error in errors[:20]:
-        path = _dotted(error.absolute_path)
+        path = _issue_path(error)
         line: Optional[int] = line_of(path) if line_of else None
         issues.append(Issue(_message(error), file=file, path=path, line=line))
     raise ConfigError(issues)

@@ -170,3 +170,12 @@ def test_implicit_dependencies(load):
     deps = p.services["a"].depends_on
     assert deps["b"].restart and not deps["c"].restart and deps["d"].restart
     assert p.services["a"].networks == {}
+
+
+def test_unknown_key_did_you_mean_and_wrong_type(load):
+    with pytest.raises(ConfigError) as err:
+        load("services:\n  a:\n    imagee: x\n    ports: {a: 1}\n")
+    issues = {i.path: i for i in err.value.issues}
+    assert "did you mean 'image'" in issues["services.a.imagee"].message
+    assert issues["services.a.imagee"].line == 3
+    assert "must be an array" in issues["services.a.ports"].message
