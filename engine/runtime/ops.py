@@ -140,6 +140,8 @@ class OpsMixin:
         plan = read_json(self.layout.container_run_dir(cid) / "plan.json") or {}
         procs = (plan.get("runtime") or {}).get("cgroup_procs") or _procs_from_state(st)
         from . import nsexec
+        if spec.detach:
+            return _exec_detached(st["pid"], procs, proc)
         if stdin is None and not spec.stdin:
             stdin = b""                  # docker exec without -i: the command reads EOF
         if spec.tty:
@@ -230,6 +232,21 @@ class OpsMixin:
         from .copy import copy_out
         cid = self.store.resolve(id)
         copy_out(self, cid, src, dest)
+
+
+def _exec_detached(pid1: int, procs, proc: dict) -> int:
+    """exec -d: start the command with /dev/null stdio and return 0 once it runs."""
+    from . import nsexec
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        pid, error = nsexec.enter(pid1, procs, proc, (null, null, null))
+    finally:
+        os.close(null)
+    if error is not None:
+        os.waitpid(pid, 0)
+        return error[0]
+    threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
+    return 0
 
 
 def _exec_tty(pid1: int, procs, proc: dict, stdin, stdout, stderr) -> int:

@@ -186,13 +186,7 @@ def exec_(ctx: typer.Context):
     if not ns.interactive:
         null = os.open(os.devnull, os.O_RDONLY)
     if ns.detach:
-        devnull_w = os.open(os.devnull, os.O_WRONLY)
-        pid = os.fork()
-        if pid:
-            return
-        os.setsid()
-        code = eng.containers.exec(ns.container, spec, stdin=null, stdout=devnull_w, stderr=devnull_w)
-        os._exit(code)
+        raise typer.Exit(eng.containers.exec(ns.container, spec))
     raw_mode = _raw_terminal() if ns.tty and ns.interactive and sys.stdin.isatty() else None
     try:
         code = eng.containers.exec(ns.container, spec, stdin=null)

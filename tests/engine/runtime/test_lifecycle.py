@@ -140,6 +140,9 @@ def test_exec_user_env_workdir_exit_code(ceng):
     assert code == 127 and "executable file not found" in out
     code, out = _exec_out(ceng, info.id, ["/etc/passwd"])
     assert code == 126
+    assert ceng.containers.exec(info.id, ExecSpec(cmd=("sh", "-c", "sleep 0.2; touch /tmp/d"),
+                                                  detach=True)) == 0
+    _wait_for(lambda: _exec_out(ceng, info.id, ["test", "-f", "/tmp/d"])[0] == 0, what="exec -d")
 
 
 def test_exec_joins_namespaces_and_cgroup(ceng):
