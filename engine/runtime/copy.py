@@ -75,10 +75,17 @@ def _finish(pid: int, errr: int) -> None:
         raise RuntimeFailure(f"cp: {text}")
 
 
+def _extract(tar: tarfile.TarFile, dest: str) -> None:
+    if hasattr(tarfile, "tar_filter"):          # Python >= 3.11.4: refuse unsafe members
+        tar.extractall(dest, filter="tar")
+    else:
+        tar.extractall(dest)
+
+
 def _extract_as(tar: tarfile.TarFile, dest: str, src_name: str) -> None:
     """Docker cp rule: into ``dest`` if it is a directory, else as ``dest``."""
     if os.path.isdir(dest):
-        tar.extractall(dest, filter="tar")
+        _extract(tar, dest)
         return
     parent = os.path.dirname(dest.rstrip("/")) or "/"
     if not os.path.isdir(parent):
@@ -86,7 +93,7 @@ def _extract_as(tar: tarfile.TarFile, dest: str, src_name: str) -> None:
     tmp = os.path.join(parent, f".pycompose-cp-{os.getpid()}")
     os.makedirs(tmp)
     try:
-        tar.extractall(tmp, filter="tar")
+        _extract(tar, tmp)
         if os.path.isdir(dest):
             shutil.rmtree(dest)
         os.replace(os.path.join(tmp, src_name), dest)
