@@ -101,6 +101,8 @@ class Shim:
             return (null, null, null), [null]       # replaced by the container's own pty
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        for fd in (out_r, err_r):
+            os.set_blocking(fd, False)   # a process outliving PID 1 must not block the shim
         self.outputs = {out_r: STDOUT, err_r: STDERR}
         if self.conf.get("stdin_open"):
             in_r, self.stdin_w = os.pipe()
@@ -114,6 +116,7 @@ class Shim:
         _msg, fds, _flags, _addr = socket.recv_fds(sock, 16, 1)
         master = fds[0]
         os.set_inheritable(master, False)
+        os.set_blocking(master, False)
         self._resize(b"24 80", master)
         self.outputs = {master: STDOUT}
         self.stdin_w = os.dup(master) if self.conf.get("stdin_open") else -1
@@ -187,6 +190,8 @@ class Shim:
     def _pump(self, fd: int) -> None:
         try:
             data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
         except OSError as e:
             data = b"" if e.errno in (errno.EIO, errno.EBADF) else None
             if data is None:
@@ -285,7 +290,12 @@ class Shim:
         code = (os.waitstatus_to_exitcode(status) if os.WIFEXITED(status)
                 else 128 + os.WTERMSIG(status))
         for fd in list(self.outputs):
-            self._pump(fd)
+            for _ in range(64):          # drain what is buffered, never wait for more
+                if fd not in self.outputs:
+                    break
+                self._pump(fd)
+                if not _readable_now(fd):
+                    break
             if fd in self.outputs:
                 os.close(fd)
         self.outputs = {}
@@ -388,6 +398,13 @@ class Shim:
             self.state.update(released=True)
         if auto_remove:
             release_runtime(self.root, self.runroot, self.cid, None, auto_remove=True)
+
+
+def _readable_now(fd: int) -> bool:
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def _report(fd: int, error, pid1: int) -> None:

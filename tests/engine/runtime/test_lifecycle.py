@@ -330,3 +330,11 @@ def test_port_in_use_fails_start_and_leaves_created(ceng, cgroup_parent):
         assert not os.path.exists(f"/sys/fs/cgroup/memory/{cgroup_parent}/{info.id}")
     finally:
         holder.close()
+
+
+def test_host_pid_mode_child_outliving_pid1_does_not_hang_the_shim(ceng, cgroup_parent):
+    info = start_ctr(ceng, ["sh", "-c", "sleep 30 & echo bye"], pid_mode="host")
+    assert ceng.containers.wait(info.id, timeout=8) == 0
+    _wait_for(lambda: not os.path.exists(f"/sys/fs/cgroup/pids/{cgroup_parent}/{info.id}"),
+              what="cgroup (and the leftover sleep) removed")
+    assert logs_text(ceng, info.id)[0] == "bye\n"
