@@ -284,7 +284,10 @@ class ContainerService(ops.OpsMixin):
                                 {"cgroup": recorded.get("cgroup")})
             else:
                 shutil.rmtree(self.layout.container_run_dir(cid), ignore_errors=True)
-            deps.release_mounts(self.engine, cid, volumes)
+            cfg = self.store.load_config(cid)
+            if recorded.get("mounts") or cfg["spec"].get("mounts") or \
+                    cfg["spec"].get("volumes_from"):
+                deps.release_mounts(self.engine, cid, volumes)
             try:
                 self.engine.images.release_rootfs(cid)
             except NotFound:
