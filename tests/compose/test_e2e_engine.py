@@ -187,9 +187,14 @@ def test_two_concurrent_ups_converge(proj):
 def test_kill9_mid_up_then_converge_and_down(proj):
     (proj.dir / "compose.yaml").write_text(MANY)
     p = proj.sub("up", "-d")
-    time.sleep(1.0)
+    deadline = time.time() + 60
+    while time.time() < deadline and p.poll() is None:       # kill it once creation has begun
+        if proj.engine.containers.list(all=True):
+            break
+        time.sleep(0.05)
     p.send_signal(signal.SIGKILL)
     p.wait()
+    assert len(proj.engine.containers.list()) < 6               # it really died mid-way
     code, out, err = proj("up", "-d")
     assert code == 0, err
     running = [c for c in proj.engine.containers.list() if c.name.startswith(proj.name)]
