@@ -79,12 +79,13 @@ class Executor:
                         self.cancel.set()
         except KeyboardInterrupt:
             self.cancel.set()
+            pool.shutdown(wait=False, cancel_futures=True)   # a second Ctrl-C must not wait
             raise
-        finally:
+        except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
         if error is not None:
-            if isinstance(error, (ComposeError, EngineError)):
-                raise error
             raise error
 
     def _run_op(self, op: Operation) -> None:
