@@ -46,7 +46,7 @@ def hashes(project, spec: str) -> str:
     out = []
     for name in names:
         if name not in project.services:
-            raise UsageError(f"no such service: {name}")
+            raise UsageError(f"no such service: {name}: not found")
         out.append(f"{name} {service_hash(project.services[name])}\n")
     return "".join(out)
 

@@ -47,13 +47,13 @@ def normalize_project_name(name: str) -> str:
 
 def validate_project_name(name: str) -> str:
     if not _VALID_NAME.match(name):
-        raise UsageError(f"invalid project name {name!r}: must consist only of lowercase "
+        raise UsageError(f'invalid project name "{name}": must consist only of lowercase '
                          "alphanumeric characters, hyphens, and underscores as well as start "
                          "with a letter or number")
     return name
 
 
-def find_default_files(start: str) -> list:
+def find_default_files(start: str, warn=None) -> list:
     """compose file (+ one override) in ``start`` or the nearest parent that has one."""
     directory = os.path.abspath(start)
     while True:
@@ -61,6 +61,10 @@ def find_default_files(start: str) -> list:
         if found:
             files = [os.path.join(directory, found[0])]
             overrides = [n for n in OVERRIDE_FILES if os.path.isfile(os.path.join(directory, n))]
+            if len(overrides) > 1 and warn is not None:
+                paths = [os.path.join(directory, n) for n in overrides]
+                warn("Found multiple override files with supported names: " + ", ".join(paths))
+                warn(f"Using {paths[0]}")
             if overrides:
                 files.append(os.path.join(directory, overrides[0]))
             return files
@@ -124,7 +128,7 @@ def _config_files(opts, cwd: str, environment: dict) -> list:
         names = [n for n in environment["COMPOSE_FILE"].split(sep) if n]
     else:
         start = _abs(opts.project_directory, cwd) if opts.project_directory else cwd
-        found = find_default_files(start)
+        found = find_default_files(start, opts.warn)
         if not found:
             raise ProjectNotFound("no configuration file provided: not found")
         return found
