@@ -31,7 +31,7 @@ def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_de
                          project=project.name)
     follower = Follower(engine, project.name, services, printer)
     # a SIGTERM is handled like the first Ctrl-C
-    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         from compose.naming import log_prefix
         attached = [log_prefix(project.name, c.name) for c in follower.containers()]
@@ -55,6 +55,10 @@ def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_de
             return _exit_code_of(engine, project, exit_code_from)
         return code
     return 0
+
+
+def _sigterm_as_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _watch_exits(engine, project, follower, services, abort_exit, abort_failure, exit_code_from):
