@@ -11,7 +11,7 @@ from typing import Callable
 from compose.errors import ConfigError, DependencyCycle
 
 from .merge import merge
-from .normalize import abs_path, is_remote_context
+from .normalize import abs_path, is_local_context, is_remote_context
 
 
 def resolve_relative_paths(svc: dict, base_dir: str, home: str | None) -> dict:
@@ -24,6 +24,11 @@ def resolve_relative_paths(svc: dict, base_dir: str, home: str | None) -> dict:
             out["build"] = dict(build, context=abs_path(ctx, base_dir, home))
     elif isinstance(build, dict):
         out["build"] = dict(build, context=abs_path(".", base_dir, home))
+    build = out.get("build")
+    if isinstance(build, dict) and isinstance(build.get("additional_contexts"), dict):
+        out["build"] = dict(build, additional_contexts={
+            k: (abs_path(str(v), base_dir, home) if is_local_context(str(v)) else v)
+            for k, v in build["additional_contexts"].items()})
     if isinstance(out.get("volumes"), list):
         vols = []
         for v in out["volumes"]:

@@ -118,6 +118,13 @@ def is_remote_context(context: str) -> bool:
                                "ssh://")) or context.endswith(".git") and "://" in context
 
 
+def is_local_context(value: str) -> bool:
+    """An additional_contexts value that is a local path (not service:, docker-image://, URL)."""
+    if is_remote_context(value) or "://" in value or value.startswith(("service:", "target:")):
+        return False
+    return True
+
+
 def command(value: Any) -> list:
     if isinstance(value, list):
         return [scalar_str(v) for v in value]

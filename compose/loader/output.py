@@ -27,9 +27,9 @@ SERVICE = (
     "security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty "
     "ulimits use_api_socket user userns_mode uts volume_driver volumes volumes_from working_dir "
     "post_start pre_stop").split()
-BUILD = ("context dockerfile dockerfile_inline entitlements args ssh labels cache_from cache_to "
-         "no_cache additional_contexts network provenance sbom pull target shm_size extra_hosts "
-         "isolation privileged secrets tags ulimits platforms").split()
+BUILD = ("context dockerfile dockerfile_inline entitlements args provenance sbom ssh labels "
+         "cache_from cache_to no_cache additional_contexts pull extra_hosts isolation network "
+         "target secrets shm_size tags ulimits platforms privileged").split()
 STRUCTS = {
     "service": SERVICE,
     "build": BUILD,

@@ -79,8 +79,8 @@ def _build(build: dict, ctx: ServiceContext) -> dict:
         out["labels"] = _str_map(out["labels"])
     if "additional_contexts" in out and ctx.resolve_paths:
         out["additional_contexts"] = {
-            k: (v if "://" in str(v) or ":" in str(v).split("/")[0] and not str(v).startswith(".")
-                else ctx.path(str(v))) for k, v in out["additional_contexts"].items()}
+            k: (ctx.path(str(v)) if n.is_local_context(str(v)) else v)
+            for k, v in out["additional_contexts"].items()}
     for key in ("no_cache", "pull", "privileged"):
         if key in out:
             out[key] = n.to_bool(out[key], ctx.where(f"build.{key}"))
