@@ -376,7 +376,12 @@ class FakeEngine:
         self.volumes = FakeVolumes(self)
         self.layout = None
         import tempfile
-        self.lock_dir = tempfile.mkdtemp(prefix="pycompose-fake-")
+        self.lock_dir = tempfile.mkdtemp(prefix="pycompose-fake-")   # project locks; see close()
+
+    def close(self) -> None:
+        """Remove the lock directory (tests call this when done)."""
+        import shutil
+        shutil.rmtree(self.lock_dir, ignore_errors=True)
 
     def record(self, call: str) -> None:
         with self._lock:
