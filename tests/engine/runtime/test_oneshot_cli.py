@@ -97,3 +97,32 @@ def test_cli_run_ls_inspect_exec_logs_rm(ceng):
     assert _cli(ceng, "stop", "-t", "1", "web").stdout == "web\n"
     assert _cli(ceng, "rm", "web").returncode == 0
     assert ceng.containers.list(all=True) == []
+
+
+def test_cli_run_interactive_tty(ceng):
+    """`run -it` from a terminal: keystrokes reach the shell, its exit code comes back."""
+    import pty
+    import select
+    import time
+    env = dict(os.environ, PYCOMPOSE_ROOT=str(ceng.layout.root),
+               PYCOMPOSE_RUNROOT=str(ceng.layout.runroot))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(sys.executable, [sys.executable, "-m", "compose", "container", "run", "-it",
+                                    "--rm", "--network", "none", "busybox", "sh"], env)
+    seen = b""
+    os.write(fd, b"echo typed-$((1+2))\r")
+    deadline = time.monotonic() + 30
+    while b"typed-3" not in seen and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    os.write(fd, b"exit 5\r")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert b"typed-3" in seen
+    assert os.waitstatus_to_exitcode(status) == 5
+    assert ceng.containers.list(all=True) == []
