@@ -292,8 +292,10 @@ def write_file_contents(engine, project, service) -> dict:
     if not entries:
         return {}
     layout = getattr(engine, "layout", None)
-    base = (layout.root / "compose" if layout is not None      # the in-memory engine: its own dir
-            else Path(getattr(engine, "lock_dir", tempfile.gettempdir())) / "files") / project.name / service.name
+    if layout is not None:
+        base = layout.compose_files(project.name) / service.name
+    else:                                   # the in-memory test engine: its own directory
+        base = Path(getattr(engine, "lock_dir", tempfile.gettempdir())) / "files" / project.name / service.name
     out = {}
     for target, data, mode, uid, gid in entries:
         path = base / target.strip("/").replace("/", "__")

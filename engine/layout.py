@@ -128,6 +128,10 @@ class Layout:
     def lock_file(self, name: str) -> Path:
         return self.locks / f"{name}.lock"
 
+    def compose_files(self, project: str) -> Path:
+        """Files compose writes for a project (secrets/configs from content or environment)."""
+        return self.root / "compose" / project
+
     def ensure(self) -> None:
         for d in (self.blobs, self.ingest, self.images, self.snapshots, self.containers,
                   self.networks, self.volumes, self.build_cache, self.locks, self.tmp,

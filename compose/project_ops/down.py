@@ -33,6 +33,10 @@ def down(engine, project, opts: DownOptions, *, name: Optional[str] = None, rmi:
                  remove_volumes=opts.volumes).run(plan)
         if rmi:
             remove_images(engine, project, observed, rmi, emit)
+        layout = getattr(engine, "layout", None)
+        if layout is not None and not opts.services:   # secret/config files written by up
+            import shutil
+            shutil.rmtree(layout.compose_files(name), ignore_errors=True)
     return plan
 
 
