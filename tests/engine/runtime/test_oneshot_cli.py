@@ -112,14 +112,21 @@ def test_cli_run_interactive_tty(ceng):
         os.execvpe(sys.executable, [sys.executable, "-m", "compose", "container", "run", "-it",
                                     "--rm", "--network", "none", "busybox", "sh"], env)
     seen = b""
+
+    def read_until(token: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while token not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(fd, 4096)
+                except OSError:
+                    break
+
+    read_until(b"built-in commands")        # the shell discards input typed before it starts
+    time.sleep(0.5)
     os.write(fd, b"echo typed-$((1+2))\r")
-    deadline = time.monotonic() + 30
-    while b"typed-3" not in seen and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.2)[0]:
-            try:
-                seen += os.read(fd, 4096)
-            except OSError:
-                break
+    read_until(b"typed-3")
     os.write(fd, b"exit 5\r")
     _, status = os.waitpid(pid, 0)
     os.close(fd)
