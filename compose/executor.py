@@ -49,6 +49,9 @@ class Executor:
     def run(self, plan: Plan) -> None:
         for w in plan.warnings:
             self.emit(Event("warning", "", w))
+        for op in plan.ordered():
+            if op.action == KEEP and op.kind == "container" and op.cause == "up to date":
+                self.emit(Event("container", op.name, "Running"))   # as Docker Compose shows it
         ops = [op for op in plan.ordered() if op.action != KEEP]
         keys = {op.key for op in ops}
         pending = {op.key: op for op in ops}

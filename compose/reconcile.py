@@ -237,7 +237,8 @@ def _plan_service(plan, project, observed, service, opts, policy, infra, state, 
                                              f"container {c.state.status}", service=name,
                                              container_id=c.id, after=tuple(waits))).key)
         else:
-            plan.add(Operation(f"keep:{c.name}", "container", c.name, KEEP, "up to date",
+            plan.add(Operation(f"keep:{c.name}", "container", c.name, KEEP,
+                               "up to date" if c.state.running else f"container {c.state.status}",
                                service=name, container_id=c.id))
     for key in _plan_new_containers(plan, project, service, opts, want, kept, existing,
                                     after=tuple(infra + dep_create), waits=waits):

@@ -96,8 +96,9 @@ def test_labels_and_names_follow_docker_compose(cli):
 def test_up_twice_is_a_no_op_and_change_recreates(cli):
     cli("up", "-d")
     cli.engine.calls.clear()
-    cli("up", "-d")
+    code, out, err = cli("up", "-d")
     assert [c for c in cli.engine.mutations() if not c.startswith("image.")] == []
+    assert "Container demo-web-1 Running" in err
     code, out, err = cli("up", "-d", text=PROJECT.replace("sleep\", \"1000", "sleep\", \"2000"))
     assert "Container demo-worker-1 Recreate config hash diverged" in err
     renames = [c for c in cli.engine.calls if c.startswith("container.rename")]
