@@ -154,11 +154,30 @@ _TRANSFORMS["deploy"] = _deploy
 _TRANSFORMS["gpus"] = _gpus
 
 
-def canonical_service(service: dict, *, file: str = "", path: str = "") -> dict:
+def _raw_build(value: Any) -> dict:
+    if not isinstance(value, dict):
+        return {"context": ss.scalar_str(value)}
+    build = dict(value)
+    if "secrets" in build:
+        build["secrets"] = _file_refs(build["secrets"], True)
+    if isinstance(build.get("ssh"), list):
+        build["ssh"] = {str(x).split("=", 1)[0]: (str(x).split("=", 1)[1] if "=" in str(x) else None)
+                        for x in build["ssh"]}
+    return build
+
+
+# still canonical with --no-interpolate (compose-go transform.Canonical on the raw map)
+RAW_MODEL_KEYS = ("depends_on", "extends", "ports", "volumes", "networks", "secrets", "configs",
+                  "env_file", "devices")
+
+
+def canonical_service(service: dict, *, file: str = "", path: str = "", raw: bool = False) -> dict:
     out = {}
     for key, value in service.items():
         inner, wrapper = _unwrap(value)
-        fn = _TRANSFORMS.get(key)
+        fn = _TRANSFORMS.get(key) if not raw or key in RAW_MODEL_KEYS else None
+        if raw and key == "build" and inner is not None:
+            fn = _raw_build
         if fn is not None and inner is not None:
             try:
                 inner = fn(inner)
@@ -172,7 +191,7 @@ def canonical_service(service: dict, *, file: str = "", path: str = "") -> dict:
     return out
 
 
-def canonical_file(data: dict, *, file: str = "") -> dict:
+def canonical_file(data: dict, *, file: str = "", raw: bool = False) -> dict:
     """Canonicalise one file's top-level dict (services and include entries)."""
     out = dict(data)
     services, wrapper = _unwrap(data.get("services"))
@@ -181,7 +200,7 @@ def canonical_file(data: dict, *, file: str = "") -> dict:
         for name, svc in services.items():
             inner, w = _unwrap(svc)
             if isinstance(inner, dict):
-                inner = canonical_service(inner, file=file, path=f"services.{name}")
+                inner = canonical_service(inner, file=file, path=f"services.{name}", raw=raw)
             new[name] = _rewrap(inner, w)
         out["services"] = _rewrap(new, wrapper)
     if "include" in data and isinstance(data["include"], list):

@@ -70,7 +70,7 @@ class FileLoader:
             if self.opts.interpolate:
                 data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
             validate(strip_tags(data), file=doc.file, line_of=doc.line)
-            data = canonical_file(data, file=doc.file)
+            data = canonical_file(data, file=doc.file, raw=not self.opts.interpolate)
             result = merge(result, data) if result else data
         self.cache[path] = result
         return result

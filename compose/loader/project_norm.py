@@ -165,6 +165,8 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
     services_in = merged.get("services") or {}
     if not isinstance(services_in, dict):
         services_in = {}
+    if not opts.interpolate:
+        return _raw_model(merged, name=name, ctx=ctx, opts=opts, env=env)
     services, hash_sources = {}, {}
     for sname, svc in services_in.items():
         svc = dict(svc or {})
@@ -209,3 +211,41 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
                              environment=env, profiles=active, disabled=disabled,
                              env_files=ctx.env_files,
                              hash_sources={k: v for k, v in hash_sources.items() if k in enabled})
+
+
+def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict):
+    """``--no-interpolate``: Docker Compose prints the merged map nearly as written (no type
+    coercion, no profile filtering, nothing dropped) plus names, default network, paths."""
+    import dataclasses
+    from compose.model import Project, Service
+    services = {}
+    for sname, svc in (merged.get("services") or {}).items():
+        svc = dict(svc or {})
+        svc.pop("extends", None)
+        build = svc.get("build")
+        if isinstance(build, dict) and "dockerfile" not in build and "dockerfile_inline" not in build:
+            svc["build"] = dict(build, dockerfile="Dockerfile")
+        if opts.normalize:
+            _implicit_depends(svc)
+        services[sname] = svc
+    networks = _default_networks(services, merged.get("networks") or {}) if opts.normalize \
+        else merged.get("networks") or {}
+    config = {k: v for k, v in merged.items() if k not in ("services", "networks", "include")}
+    config.update(name=name, services=services)
+    if networks:
+        config["networks"] = networks
+    for key in ("networks", "volumes", "secrets", "configs"):
+        if isinstance(config.get(key), dict) and opts.normalize:
+            config[key] = {k: dict(v or {}, name=(v or {}).get("name") or
+                                   (k if (v or {}).get("external") else f"{name}_{k}"))
+                           for k, v in config[key].items()}
+    bound = {}
+    for sname, svc in services.items():
+        try:
+            bound[sname] = Service.from_dict(sname, svc)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            bound[sname] = Service(name=sname, raw=svc)
+    project = Project.from_dict({"name": name}, working_dir=ctx.project_dir,
+                                config_files=ctx.files, environment=env, profiles=ctx.profiles,
+                                env_files=ctx.env_files)
+    return dataclasses.replace(project, services=bound, config_dict=config)
