@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import signal
 import sys
-import threading
 
 from . import project_common as pc
 

@@ -78,6 +78,7 @@ def exec_(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVIC
                                   stdout=_writer(sys.stdout), stderr=_writer(sys.stderr))
     raise typer.Exit(code or 0)
 
+
 def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"),
         command: Optional[List[str]] = typer.Argument(None, metavar="COMMAND"),
         build: bool = typer.Option(False, "--build", help="Build image before starting container"),
@@ -130,6 +131,7 @@ def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"
     info = create_oneoff(engine, project, service, opts)
     raise typer.Exit(_run_container(engine, info, detach=detach, rm=rm, quiet=quiet, tty=use_tty,
                                     interactive=opts.interactive))
+
 
 def cp(ctx: typer.Context, src: str = typer.Argument(...), dest: str = typer.Argument(...),
        index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas"),

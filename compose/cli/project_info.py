@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from datetime import datetime, timezone
 from typing import List, Optional
 
@@ -135,6 +134,7 @@ def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, 
     else:
         raise UsageError(f"invalid --format {fmt!r}: expected table or json")
 
+
 def ls(ctx: typer.Context,
        all_: bool = typer.Option(False, "-a", "--all", help="Show all stopped Compose projects"),
        quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display project names"),
@@ -162,6 +162,7 @@ def ls(ctx: typer.Context,
     else:
         sys.stdout.write(table([[r["Name"], r["Status"], r["ConfigFiles"]] for r in rows],
                                ["NAME", "STATUS", "CONFIG FILES"]))
+
 
 def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
            quiet: bool = typer.Option(False, "-q", "--quiet", help="Only display IDs"),
@@ -191,6 +192,7 @@ def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(No
                                  r["ID"].split(":")[-1][:12], _size(r["Size"])] for r in rows],
                                ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"]))
 
+
 def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE")) -> None:
     from compose import labels as L
     project, name = pc.load_project_or_name(ctx)
@@ -202,6 +204,7 @@ def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None,
         sys.stdout.write(c.name + "\n")
         sys.stdout.write(table([[str(x) for x in row] for row in result.get("Processes", [])],
                                list(result.get("Titles", []))) + "\n")
+
 
 def port(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"), private_port: str = typer.Argument(...),
          protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp"),
@@ -220,6 +223,7 @@ def port(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE
             return
     raise ComposeError(f"no port {target}/{protocol} for container {found[0].name}")
 
+
 def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          follow: bool = typer.Option(False, "-f", "--follow", help="Follow log output"),
          tail: str = typer.Option("all", "-n", "--tail", help="Number of lines to show from the end of the logs for each container"),
@@ -230,6 +234,7 @@ def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
          no_log_prefix: bool = typer.Option(False, "--no-log-prefix", help="Don't print prefix in logs"),
          index: Optional[int] = typer.Option(None, "--index", help="index of the container if service has multiple replicas")) -> None:
     _logs(ctx, services or [], follow, tail, timestamps, since, until, no_color, no_log_prefix, index)
+
 
 def version(fmt: str = typer.Option("pretty", "-f", "--format", help="Format the output. Values: [pretty | json]"),
             short: bool = typer.Option(False, "--short", help="Shows only Compose's version number")) -> None:

@@ -65,6 +65,9 @@ def down(ctx: typer.Context,
         render.close()
     if pc.dry_run(ctx):
         pc.print_plan(plan)
+    elif not plan.actionable():
+        sys.stderr.write(f'Warning: No resource found to remove for project "{name}".\n')
+
 
 def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
           wait: bool = typer.Option(False, "--wait", help="Wait for services to be running|healthy"),
@@ -91,6 +94,7 @@ def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(Non
         from compose.project_ops.wait import wait_running
         wait_running(engine, project, targets, timeout=wait_timeout)
 
+
 def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds")) -> None:
     from compose.project_ops.down import stop as do_stop
@@ -105,6 +109,7 @@ def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
     if pc.dry_run(ctx):
         pc.print_plan(plan)
 
+
 def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
             timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
             no_deps: bool = typer.Option(False, "--no-deps", help="Don't restart dependent services")) -> None:
@@ -112,6 +117,7 @@ def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(N
     pc.check_services(project, services or [])
     t = pc.timeout_value(timeout)
     _each(ctx, name, services or (), "Restart", lambda e, c: e.containers.restart(c.id, timeout=t))
+
 
 def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
        force: bool = typer.Option(False, "-f", "--force", help="Don't ask to confirm removal"),
@@ -132,6 +138,7 @@ def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, 
     if not removed:
         sys.stderr.write("No stopped containers\n")
 
+
 def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
          sig: str = typer.Option("SIGKILL", "-s", "--signal", help="SIGNAL to send to the container"),
          remove_orphans: bool = typer.Option(False, "--remove-orphans", help="Remove containers for services not defined in the Compose file")) -> None:
@@ -140,17 +147,20 @@ def kill(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
     _each(ctx, name, services or (), "Kill", lambda e, c: e.containers.kill(c.id, sig),
           only=lambda c: c.state.running)
 
+
 def pause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE")) -> None:
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services or [])
     _each(ctx, name, services or (), "Pause", lambda e, c: e.containers.pause(c.id),
           only=lambda c: c.state.running and not c.state.paused)
 
+
 def unpause(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE")) -> None:
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services or [])
     _each(ctx, name, services or (), "Unpause", lambda e, c: e.containers.unpause(c.id),
           only=lambda c: c.state.paused)
+
 
 def scale(ctx: typer.Context, specs: List[str] = typer.Argument(..., help="SERVICE=REPLICAS"),
           no_deps: bool = typer.Option(False, "--no-deps", help="Don't start linked services")) -> None:
@@ -168,6 +178,7 @@ def scale(ctx: typer.Context, specs: List[str] = typer.Argument(..., help="SERVI
         render.close()
     if pc.dry_run(ctx):
         pc.print_plan(plan)
+
 
 def wait(ctx: typer.Context, services: List[str] = typer.Argument(..., metavar="SERVICE"),
          down_project: bool = typer.Option(False, "--down-project", help="Drops project when the first container stops")) -> None:

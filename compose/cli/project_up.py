@@ -1,10 +1,6 @@
 """`up` and `create` (BEHAVIOUR.md §1.3, §5.9, §5.11)."""
 from __future__ import annotations
 
-import os
-import signal
-import sys
-import threading
 from typing import List, Optional
 
 import typer
@@ -148,6 +144,7 @@ def up(ctx: typer.Context,
                         color=pc.use_color(ctx, no_color), prefix=not no_log_prefix,
                         timestamps=timestamps, timeout=timeout)
     raise typer.Exit(code)
+
 
 def create(ctx: typer.Context,
            services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),

@@ -13,7 +13,7 @@ from .. import convert, naming
 from ..executor import write_file_contents
 from ..hashing_compat import service_hash
 from ..reconcile import UpOptions, dependency_closure
-from .common import ImageOptions, ensure_images, project_lock
+from .common import project_lock
 from .up import converge
 
 

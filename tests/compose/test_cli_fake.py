@@ -368,3 +368,8 @@ def test_dry_run_run_and_down(cli):
     code, out, err = cli("--dry-run", "down")
     assert "container demo-web-1                   remove" in out
     assert len(names(cli.engine)) == 3
+
+
+def test_down_of_unknown_project_warns(cli):
+    code, out, err = cli("-p", "ghost", "down")
+    assert code == 0 and 'No resource found to remove for project "ghost"' in err
