@@ -43,7 +43,7 @@ __all__ = [
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
                    "h": 3600.0, "d": 86400.0}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)")
-_BYTES_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtpe]?)(i?b?)\s*$", re.I)
+_BYTES_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([kmgtpe]?)(i?b?)\s*$", re.I)
 _BYTE_MULT = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4,
               "p": 1024 ** 5, "e": 1024 ** 6}
 

@@ -77,20 +77,23 @@ def _service_rules(name: str, svc: dict, services: dict) -> list:
                 issues.append(Issue(f'service "{name}" declares non-buildable service "{target}" as '
                                     f"additional contexts {ctx_name}", path=f"{where}.build.additional_contexts"))
     if scale is not None and deploy.get("replicas") is not None and scale != deploy["replicas"]:
-        issues.append(_err(f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'", where))
-    limits = (deploy.get("resources") or {}).get("limits") or {}
-    reservations = (deploy.get("resources") or {}).get("reservations") or {}
-    for key, other, label in (("cpus", limits.get("cpus"), "deploy.resources.limits.cpus"),
-                              ("mem_limit", limits.get("memory"), "deploy.resources.limits.memory"),
-                              ("mem_reservation", reservations.get("memory"),
-                               "deploy.resources.reservations.memory"),
-                              ("pids_limit", limits.get("pids"), "deploy.resources.limits.pids")):
-        if svc.get(key) is not None and other is not None and str(svc[key]) != str(other):
-            issues.append(_err(f"services.{name}: can't set distinct values on '{key}' and '{label}'", where))
+        issues.append(_err(f"services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'"))
+    resources = deploy.get("resources") or {}
+    limits, reservations = resources.get("limits"), resources.get("reservations")
+    for key, block, field, label in (
+            ("cpus", limits, "cpus", "deploy.resources.limits.cpus"),
+            ("mem_limit", limits, "memory", "deploy.resources.limits.memory"),
+            ("mem_reservation", reservations, "memory", "deploy.resources.reservations.memory"),
+            ("pids_limit", limits, "pids", "deploy.resources.limits.pids")):
+        # compose-go compares as soon as the limits/reservations block exists (unset = 0)
+        if svc.get(key) is not None and isinstance(block, dict) and \
+                str(svc[key]) != str(block.get(field, 0)):
+            issues.append(_err(f"services.{name}: can't set distinct values on '{key}' and '{label}'"))
+            break
     replicas = scale if scale is not None else deploy.get("replicas")
     if svc.get("container_name") and replicas is not None and replicas > 1:
         issues.append(_err(f'services.{name}: can\'t set container_name and {name} as container name '
-                           "must be unique", where))
+                           "must be unique"))
     targets = {}
     for i, vol in enumerate(svc.get("volumes") or []):
         target = vol.get("target")

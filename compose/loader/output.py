@@ -147,6 +147,9 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
         if fmt == "json" and kind != "project" and str(k).startswith("x-"):
             continue
         out[k] = shape(value[k], None, fmt)
+    if kind == "service" and isinstance(out.get("ulimits"), dict):
+        out["ulimits"] = {k: (({"soft": 0, "hard": 0} if fmt == "yaml" else {}) if v == 0 else v)
+                          for k, v in out["ulimits"].items()}
     if fmt == "json" and kind in ("weight_device", "throttle"):
         out = {k.capitalize(): v for k, v in out.items()}
     if kind == "service" and "extra_hosts" in out and isinstance(out["extra_hosts"], dict):
@@ -156,6 +159,9 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
     return out
 
 
+_POINTER_NUMBERS = {("service", "scale"), ("deploy", "replicas"), ("update_config", "parallelism"),
+                    ("restart_policy", "max_attempts")}
+_BYTE_FIELDS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "mem_swappiness"}
 _POINTER_BOOLS = {("service", "init"), ("service", "attach"), ("network", "enable_ipv4"),
                   ("network", "enable_ipv6")}
 _KEEP_EMPTY = {("project", "services"), ("env_file", "required"), ("service", "command"), ("service", "entrypoint"), ("depends", "required"),
@@ -169,6 +175,11 @@ def _omitted(kind: str, key: str, value: Any, child: str | None) -> bool:
     if value is None or value == "":
         return True
     if value is False and (kind, key) not in _POINTER_BOOLS:
+        return True
+    if (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+            and (kind, key) not in _POINTER_NUMBERS and kind != "ulimit"):
+        return True
+    if value == "0" and kind == "service" and key in _BYTE_FIELDS:
         return True
     if isinstance(value, (list, dict)) and not value:
         return child is None or child.endswith("[]") or child.endswith("{}")

@@ -207,6 +207,13 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
     for key, value in merged.items():
         if isinstance(key, str) and key.startswith("x-"):
             config[key] = value
+    try:
+        return _bind(Project, config, ctx, env, active, disabled, hash_sources, enabled)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"invalid value in project: {e}") from None
+
+
+def _bind(Project, config, ctx, env, active, disabled, hash_sources, enabled):
     return Project.from_dict(config, working_dir=ctx.project_dir, config_files=ctx.files,
                              environment=env, profiles=active, disabled=disabled,
                              env_files=ctx.env_files,
