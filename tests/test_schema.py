@@ -346,6 +346,8 @@ def test_rejects_what_docker_compose_rejected_for_schema_reasons(validator):
     for name, path, document, stderr in _case_documents("error"):
         if not stderr.startswith("validating") or f"/{path.name}:" not in stderr:
             continue
+        if any(isinstance(s, dict) and "extends" in s for s in (document.get("services") or {}).values()):
+            continue  # Docker validates after resolving extends: the loader's job, not one file's
         checked += 1
         if first_error(validator, document) is None:
             accepted.append(f"{name}/{path.name}: docker said {stderr.strip()}")
