@@ -1,7 +1,8 @@
 """JSON Schema validation of one (interpolated) compose file -> ConfigError with Issues.
 
 The schema is schemas/compose-spec.json (loaded with ``schemas.load``); while it is absent
-validation is skipped. Each jsonschema error becomes an Issue(file, dotted path, line,
+validation is skipped. compose/loader/minischema.py checks it (fast, no jsonschema import)
+unless the schema uses a keyword it does not know, then jsonschema does. Each jsonschema error becomes an Issue(file, dotted path, line,
 message); unknown keys get a "did you mean ..." suggestion (difflib) from the keys the schema
 allows at that place.
 """
@@ -22,7 +23,10 @@ def _validator():
         schema = schemas.load("compose-spec.json")
     except (FileNotFoundError, OSError, ValueError, ModuleNotFoundError):
         return None
-    import jsonschema
+    from . import minischema
+    if minischema.supports(schema):
+        return minischema.Validator(schema)
+    import jsonschema                    # the schema uses keywords minischema does not know
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     return cls(_inline_refs(schema), format_checker=None)
 
