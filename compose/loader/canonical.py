@@ -33,6 +33,15 @@ def _listify(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def _environment(value: Any) -> dict:
+    if isinstance(value, list):
+        for item in value:
+            key = ss.scalar_str(item).split("=", 1)[0]
+            if key != key.rstrip():
+                raise ConfigError(f"environment variable {key} is declared with a trailing space")
+    return ss.key_value_list(value)
+
+
 def _depends_on(value: Any) -> dict:
     if isinstance(value, list):
         return {ss.scalar_str(n): {"condition": "service_started", "required": True} for n in value}
@@ -91,22 +100,24 @@ def _ports(value: Any) -> list:
     return out
 
 
+def _nested(build: dict, key: str, fn) -> None:
+    """Apply fn to build[key], keeping a !reset / !override wrapper around the result."""
+    inner, wrapper = _unwrap(build[key])
+    if inner is not None:
+        build[key] = _rewrap(fn(inner), wrapper)
+
+
 def _build(value: Any) -> dict:
     if not isinstance(value, dict):
         return {"context": ss.scalar_str(value)}
     build = dict(value)
-    if "args" in build:
-        build["args"] = ss.key_value_list(build["args"])
-    if "labels" in build:
-        build["labels"] = ss.key_value_list(build["labels"], bare="")
-    if "additional_contexts" in build:
-        build["additional_contexts"] = ss.key_value_list(build["additional_contexts"])
-    if "extra_hosts" in build:
-        build["extra_hosts"] = ss.extra_hosts(build["extra_hosts"])
-    if "secrets" in build:
-        build["secrets"] = _file_refs(build["secrets"], True)
+    for key, fn in (("args", ss.key_value_list), ("labels", lambda v: ss.key_value_list(v, bare="")),
+                    ("additional_contexts", ss.key_value_list), ("extra_hosts", ss.extra_hosts),
+                    ("secrets", lambda v: _file_refs(v, True))):
+        if key in build:
+            _nested(build, key, fn)
     for key in ("cache_from", "cache_to", "tags", "platforms", "ssh"):
-        if key in build and not isinstance(build[key], (list, dict)):
+        if key in build and not isinstance(build[key], (list, dict, Reset)):
             build[key] = [build[key]]
     return build
 
@@ -115,7 +126,7 @@ _TRANSFORMS = {
     "build": _build,
     "depends_on": _depends_on,
     "env_file": _env_files,
-    "environment": lambda v: ss.key_value_list(v),
+    "environment": lambda v: _environment(v),
     "labels": lambda v: ss.key_value_list(v, bare=""),
     "annotations": lambda v: ss.key_value_list(v, bare=""),
     "sysctls": lambda v: ss.key_value_list(v, bare=""),

@@ -27,10 +27,12 @@ def _included_env(entry: dict, base_dir: str, project_dir: str, parent_env: dict
     paths = [abs_path(str(p), base_dir, home) for p in env_files]
     if not paths and os.path.isfile(os.path.join(project_dir, ".env")):
         paths = [os.path.join(project_dir, ".env")]
-    env = dict(parent_env)
+    from_files: dict = {}
     for p in paths:
-        for k, v in read_env_file(p, lookup=parent_env).items():
-            env.setdefault(k, v)
+        from_files.update(read_env_file(p, lookup={**from_files, **parent_env}))
+    env = dict(parent_env)
+    for k, v in from_files.items():
+        env.setdefault(k, v)
     return env
 
 

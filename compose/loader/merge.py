@@ -6,7 +6,8 @@ Rules (compose-go override/merge.go, BEHAVIOUR.md §5.5), by path (``*`` = any n
 * sequences merged by a unique key (later entry replaces the earlier one in place): ports,
   volumes/devices (target), secrets/configs (target or source), env_file (path);
 * sequences de-duplicated by value: expose, cap_add, cap_drop, dns, dns_search, dns_opt,
-  tmpfs, profiles, links, security_opt, external_links, aliases;
+  tmpfs, profiles, links, aliases (security_opt, group_add, device_cgroup_rules and
+  external_links are appended, and duplicates are then rejected like Docker Compose does);
 * other sequences are appended;
 * logging.options merge only when both use the same driver (or one has none);
 * ``!reset`` removes the value, ``!override`` replaces it without merging.
@@ -38,8 +39,7 @@ UNIQUE_KEYS: dict[str, Callable[[Any], Any]] = {
     "services.*.label_file": lambda v: v,
 }
 for _k in ("expose", "cap_add", "cap_drop", "dns", "dns_search", "dns_opt", "tmpfs", "profiles",
-           "links", "security_opt", "external_links", "device_cgroup_rules", "group_add",
-           "volumes_from"):
+           "links", "volumes_from"):
     UNIQUE_KEYS[f"services.*.{_k}"] = repr
 UNIQUE_KEYS["services.*.networks.*.aliases"] = repr
 UNIQUE_KEYS["services.*.build.tags"] = repr
@@ -146,3 +146,21 @@ def enforce_unicity(service: dict) -> dict:
                 out["build"] = dict(out["build"], **{key: merge_unique(
                     [], build[key], UNIQUE_KEYS[f"services.*.build.{key}"])})
     return out
+
+
+APPENDED_UNIQUE = ("security_opt", "group_add", "device_cgroup_rules", "external_links")
+
+
+def duplicate_items(name: str, service: dict) -> list:
+    """Messages for appended lists that the schema wants unique (checked after merging)."""
+    problems = []
+    for key in APPENDED_UNIQUE:
+        items = service.get(key)
+        if not isinstance(items, list):
+            continue
+        for j, item in enumerate(items):
+            if item in items[:j]:
+                i = items.index(item)
+                problems.append(f"services.{name}.{key} items at {i} and {j} are equal")
+                break
+    return problems

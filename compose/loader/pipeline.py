@@ -11,7 +11,7 @@ from . import discovery
 from .canonical import canonical_file
 from .extends import ExtendsResolver, resolve_relative_paths, resolve_top_level_paths
 from .interpolate import Interpolator, interpolate_tree
-from .merge import enforce_unicity, merge, strip_resets
+from .merge import duplicate_items, enforce_unicity, merge, strip_resets
 from .options import LoadOptions
 from .yamlread import Document, read_yaml, strip_tags
 
@@ -110,6 +110,11 @@ def merge_files(loader: FileLoader, files: list) -> dict:
     if isinstance(merged.get("services"), dict):
         merged["services"] = {k: enforce_unicity(v) if isinstance(v, dict) else v
                               for k, v in merged["services"].items()}
+        problems = [p for k, v in merged["services"].items() if isinstance(v, dict)
+                    for p in duplicate_items(k, v)]
+        if problems:
+            shown = loader.read(files[-1]).file if files else ""
+            raise ConfigError([Issue(p, file=shown) for p in problems])
     merged.pop("include", None)
     merged.pop("version", None)
     if loader.opts.resolve_paths:
