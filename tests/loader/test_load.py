@@ -179,3 +179,15 @@ def test_unknown_key_did_you_mean_and_wrong_type(load):
     assert "did you mean 'image'" in issues["services.a.imagee"].message
     assert issues["services.a.imagee"].line == 3
     assert "must be an array" in issues["services.a.ports"].message
+
+
+def test_appended_lists_must_stay_unique_and_deduplicated_lists_merge(load):
+    with pytest.raises(ConfigError, match="security_opt items at 0 and 1 are equal"):
+        load("services:\n  b: {image: a, security_opt: [s]}\n  a: {extends: b, security_opt: [s, t]}\n")
+    p = load("services:\n  b: {image: a, cap_add: [X]}\n  a: {extends: b, cap_add: [X, Y]}\n")
+    assert p.services["a"].cap_add == ("X", "Y")
+
+
+def test_environment_key_with_trailing_space(load):
+    with pytest.raises(ConfigError, match="declared with a trailing space"):
+        load("services:\n  a:\n    image: x\n    environment: ['A = 1']\n")
