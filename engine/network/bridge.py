@@ -5,7 +5,8 @@ import hashlib
 import ipaddress
 
 from ..errors import NetworkError
-from . import firewall, sysnet
+from . import firewall, rtnl, sysnet
+from .netns import run_in_netns
 
 BRIDGE_PREFIX = firewall.BRIDGE_PREFIX
 
@@ -25,17 +26,16 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
     bridge = rec["bridge"]
     if sysnet.link_exists(bridge):
         return
-    firewall.ensure_base()
-    if not fresh:
-        firewall.remove_network_rules(rec["id"])             # stale ones from a previous boot
+    # stale rules of a previous boot are found in one iptables-save and deleted together
+    # with the new rules' insertion (one iptables-restore)
+    saved = None if fresh else sysnet.save_rules()
+    firewall.ensure_base(saved)
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
     try:
-        sysnet.ip_batch([f"link add name {bridge} type bridge",
-                         f"addr add {rec['gateway']}/{prefix} dev {bridge}",
-                         f"link set {bridge} up"])
+        _netlink(rtnl.create_bridge, bridge, rec["gateway"], prefix)
         if not rec["internal"]:
             firewall.enable_forwarding(bridge)
-        firewall.add_network_rules(rec["id"], bridge, rec["subnet"], rec["internal"])
+        firewall.add_network_rules(rec["id"], bridge, rec["subnet"], rec["internal"], saved)
     except NetworkError:
         remove_bridge(rec)
         raise
@@ -53,19 +53,20 @@ def add_veth(rec: dict, cid: str, netns_path: str, ifname: str, ip: str, mac: st
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
     sysnet.delete_link(veth)                                  # leftover of a crash
     try:
-        sysnet.ip_batch([f"link add name {veth} type veth peer name {ifname} netns {netns_path}",
-                         f"link set {veth} master {rec['bridge']}",
-                         f"link set {veth} up"])
-        inside = [f"link set {ifname} address {mac}",
-                  f"addr add {ip}/{prefix} dev {ifname}",
-                  f"link set {ifname} up"]
-        if default_route:
-            inside.append(f"route add default via {rec['gateway']} dev {ifname}")
-        sysnet.ip_batch_in(netns_path, inside)
+        _netlink(rtnl.create_veth, veth, ifname, mac, netns_path, rec["bridge"])
+        _netlink(run_in_netns, netns_path, rtnl.configure_inside, ifname, ip, prefix,
+                 rec["gateway"] if default_route else None)
     except NetworkError:
         sysnet.delete_link(veth)
         raise
     return veth
+
+
+def _netlink(fn, *args) -> None:
+    try:
+        fn(*args)
+    except OSError as e:
+        raise NetworkError(e.strerror or str(e)) from e
 
 
 def mac_for(ip: str) -> str:

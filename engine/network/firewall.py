@@ -57,10 +57,13 @@ def container_tag(cid: str) -> str:
     return f"pycompose:c:{cid[:16]}"
 
 
-def ensure_base() -> None:
+def ensure_base(saved: dict | None = None) -> None:
     """Create our chains and the jumps into them (idempotent). The FORWARD jump is made last,
-    so finding it means everything is in place: one iptables call in the common case."""
+    so finding it means everything is in place: one iptables call in the common case (none
+    when ``saved``, the output of ``sysnet.save_rules()``, is given)."""
     global _ready
+    if saved is not None and f"-A FORWARD -j {FWD}" in saved.get("filter", ()):
+        _ready = True
     if _ready or _jumps_present():
         _ready = True
         return
@@ -102,8 +105,16 @@ def network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> dict
     return {"filter": filt, "nat": nat}
 
 
-def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> None:
-    sysnet.restore(network_rules(net_id, bridge, subnet, internal))
+def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool,
+                      saved: dict | None = None) -> None:
+    """Add the network's rules; with ``saved`` (``sysnet.save_rules()``) any stale rule of the
+    network found there is deleted in the same ``iptables-restore``."""
+    rules = network_rules(net_id, bridge, subnet, internal)
+    if saved is not None:
+        tag = network_tag(net_id)
+        rules = {"filter": sysnet.tagged_deletions(saved, "filter", [ISO, FWD], tag) + rules["filter"],
+                 "nat": sysnet.tagged_deletions(saved, "nat", [POST], tag) + rules["nat"]}
+    sysnet.restore(rules)
 
 
 def remove_network_rules(net_id: str, rec: dict | None = None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import random
-import subprocess
 
 from ..errors import InvalidArgument, NetworkError
 from ..types import IPAMPool
@@ -23,23 +22,35 @@ def default_candidates():
         yield ipaddress.ip_network(f"10.{second}.0.0/16")
 
 
-def host_routes() -> list:
-    """IPv4 destinations routed on the host (main table), as ip_network objects."""
+def host_route_table() -> list:
+    """IPv4 routes of the host's main table as (device, ip_network), default route excluded.
+
+    Read from /proc/net/route (what ``ip -4 route show`` prints, without a subprocess)."""
+    import socket
+    import struct
     try:
-        out = subprocess.run(["ip", "-4", "route", "show"], capture_output=True, text=True,
-                             check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise NetworkError(f"cannot read the host's routes: {e}") from e
-    nets = []
-    for line in out.splitlines():
-        dest = line.split()[0] if line.split() else ""
-        if not dest or dest == "default":
+        with open("/proc/net/route") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError as e:
+        raise NetworkError(f"cannot read the host's routes: {e.strerror}") from e
+    routes = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        dest, mask = (socket.inet_ntoa(struct.pack("<I", int(v, 16))) for v in (fields[1], fields[7]))
+        if mask == "0.0.0.0":
             continue
         try:
-            nets.append(ipaddress.ip_network(dest, strict=False))
+            routes.append((fields[0], ipaddress.ip_network(f"{dest}/{mask}", strict=False)))
         except ValueError:
             continue
-    return nets
+    return routes
+
+
+def host_routes() -> list:
+    """IPv4 destinations routed on the host (main table), as ip_network objects."""
+    return [net for _dev, net in host_route_table()]
 
 
 def pick_subnet(taken: list) -> ipaddress.IPv4Network:

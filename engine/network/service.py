@@ -258,17 +258,7 @@ def _validate_spec(spec: NetworkSpec) -> None:
 
 def _foreign_bridge_routes() -> list:
     """Subnets routed to other pycompose engines' bridges on this host."""
-    from . import sysnet
-    out = sysnet.run(["ip", "-4", "route", "show"], check=False).stdout
-    nets = []
-    for line in out.splitlines():
-        f = line.split()
-        if f and f[0] != "default" and "dev" in f and f[f.index("dev") + 1].startswith(bridge.BRIDGE_PREFIX):
-            try:
-                nets.append(ipaddress.ip_network(f[0], strict=False))
-            except ValueError:
-                pass
-    return nets
+    return [net for dev, net in ipam.host_route_table() if dev.startswith(bridge.BRIDGE_PREFIX)]
 
 
 def _matches(rec: dict, filters: dict) -> bool:

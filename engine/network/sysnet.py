@@ -36,8 +36,13 @@ def link_exists(name: str) -> bool:
 
 
 def delete_link(name: str) -> None:
-    if link_exists(name):
-        run(["ip", "link", "del", name], check=False)
+    """Delete a link if it exists (in-process netlink; best effort like ``ip link del``)."""
+    if name and link_exists(name):
+        from .rtnl import delete_link as nl_delete
+        try:
+            nl_delete(name)
+        except OSError:
+            run(["ip", "link", "del", name], check=False)
 
 
 def write_proc(path: str, value: str) -> None:
@@ -88,6 +93,28 @@ def restore(rules: dict[str, list[str]], check: bool = True) -> bool:
     proc = run(["iptables-restore", "-w", "10", "--noflush"], input="\n".join(text) + "\n",
                check=check)
     return proc.returncode == 0
+
+
+def save_rules() -> dict[str, list[str]]:
+    """All rules of every table from one ``iptables-save``: table -> ["-A CHAIN ...", ...]."""
+    out = run(["iptables-save"])
+    tables: dict[str, list[str]] = {}
+    current = None
+    for line in out.stdout.splitlines():
+        if line.startswith("*"):
+            current = tables.setdefault(line[1:].strip(), [])
+        elif line.startswith("-A ") and current is not None:
+            current.append(line)
+    return tables
+
+
+def tagged_deletions(saved: dict[str, list[str]], table: str, chains: list[str], tag: str) -> list[str]:
+    """"-D ..." lines deleting every rule of ``chains`` in ``saved`` whose comment is ``tag``."""
+    out = []
+    for line in saved.get(table, []):
+        if tag in line and line.split(" ", 2)[1] in chains and tag in shlex.split(line):
+            out.append("-D " + line[3:])
+    return out
 
 
 def delete_tagged(table: str, chains: list[str], tag: str) -> int:

@@ -7,7 +7,6 @@ read-write view of an image; the runtime has its own mount sequence).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import tempfile
 
@@ -19,7 +18,7 @@ MS_BIND = 4096
 MNT_DETACH = 2
 PAGE_LIMIT = 4095
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc = ctypes.CDLL(None, use_errno=True)    # libc is already in the process
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
