@@ -8,6 +8,6 @@ import typer
 
 
 def register(root: typer.Typer, groups: dict) -> None:
-    from . import project_exec, project_info, project_life, project_up
-    for mod in (project_up, project_life, project_info, project_exec):
+    from . import project_exec, project_info, project_life, project_up, project_watch
+    for mod in (project_up, project_life, project_info, project_exec, project_watch):
         mod.register(root, groups)

@@ -124,6 +124,7 @@ def up(ctx: typer.Context,
     pc.check_services(project, services)
     if exit_code_from and exit_code_from not in project.services:
         raise UsageError(f"no such service: {exit_code_from}")
+    watcher = _watcher(ctx, project, services, quiet_build) if watch else None
     up_opts = _up_options(project, services, no_deps=no_deps, force_recreate=force_recreate,
                           no_recreate=no_recreate, always_recreate_deps=always_recreate_deps,
                           renew_anon=renew_anon, remove_orphans=remove_orphans, scale=scale,
@@ -138,12 +139,25 @@ def up(ctx: typer.Context,
     if detach:
         return
     from .project_attach import run_attached
+    stop_watch = _start_watch(watcher) if watcher is not None else None
     code = run_attached(ctx, project, services, up_opts, attach=attach, no_attach=no_attach,
                         attach_dependencies=attach_dependencies, abort_exit=abort_exit,
                         abort_failure=abort_failure, exit_code_from=exit_code_from,
                         color=pc.use_color(ctx, no_color), prefix=not no_log_prefix,
                         timestamps=timestamps, timeout=timeout)
+    if stop_watch is not None:
+        stop_watch.set()
     raise typer.Exit(code)
+
+
+def _watcher(ctx, project, services, quiet):
+    from .project_watch import make_watcher      # validates the develop.watch rules early
+    return make_watcher(ctx, project, services, quiet=quiet)
+
+
+def _start_watch(watcher):
+    from .project_watch import start_background
+    return start_background(watcher)[0]
 
 
 def create(ctx: typer.Context,
