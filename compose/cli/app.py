@@ -72,15 +72,36 @@ def command_name(argv: "list[str] | None") -> "str | None":
 
 def modules_for(argv: "list[str] | None") -> "list[str]":
     """The command modules needed to run ``argv``."""
-    wanted = PROVIDERS.get(command_name(argv) or "")
+    wanted = PROVIDERS.get(wanted_command(argv) or "")
     if wanted is None:
         return list(COMMAND_MODULES)
     return [m for m in COMMAND_MODULES if m in wanted]
 
 
+def wanted_command(argv: "list[str] | None") -> "str | None":
+    """The one top-level command or group ``argv`` runs, when only it needs building: a name
+    in PROVIDERS, not preceded by -h/--help (root help lists every command)."""
+    name = command_name(argv)
+    if name not in PROVIDERS:
+        return None
+    before = list(argv or [])[:list(argv or []).index(name)]
+    return None if {"-h", "--help"} & set(before) else name
+
+
+def _registered_name(info) -> str:
+    return info.name or info.callback.__name__.lower().replace("_", "-")
+
+
 def build_app(argv: "list[str] | None" = None, *, everything: bool = False) -> typer.Typer:
-    """The root app, with the command modules ``argv`` needs (all of them if ``everything``)."""
+    """The root app, with the command modules ``argv`` needs (all of them if ``everything``).
+
+    Typer inspects the signature of every registered command before running one, so when
+    ``argv`` names a command only that command (or group) is kept. Help and usage errors use
+    click's plain formatter (``rich_markup_mode=None``): importing rich costs ~0.5 s.
+    """
+    only = None if everything or argv is None else wanted_command(argv)
     root = typer.Typer(
+        rich_markup_mode=None,
         name="pycompose",
         help="Docker Compose in Python, with its own daemonless container engine.",
         no_args_is_help=True,
@@ -92,7 +113,7 @@ def build_app(argv: "list[str] | None" = None, *, everything: bool = False) -> t
     groups = {}
     for name, help_text in GROUPS.items():
         sub = typer.Typer(help=help_text, no_args_is_help=True, add_completion=False,
-                          pretty_exceptions_enable=False)
+                          pretty_exceptions_enable=False, rich_markup_mode=None)
         groups[name] = sub
     for modname in (COMMAND_MODULES if everything or argv is None else modules_for(argv)):
         try:
@@ -102,8 +123,11 @@ def build_app(argv: "list[str] | None" = None, *, everything: bool = False) -> t
                 continue            # a command module not written yet
             raise
         mod.register(root, groups)
+    if only is not None:
+        root.registered_commands = [c for c in root.registered_commands if _registered_name(c) == only]
+        root.registered_groups = [g for g in root.registered_groups if g.name == only]
     for name, sub in groups.items():
-        if sub.registered_commands or sub.registered_groups:
+        if (sub.registered_commands or sub.registered_groups) and only in (None, name):
             root.add_typer(sub, name=name)
     return root
 

@@ -54,7 +54,20 @@ def _double_quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+_SINGLE_LINE: dict = {}          # (text, is_key) -> rendering; keys and values repeat a lot
+
+
 def _string(text: str, indent: int, is_key: bool) -> str:
+    if "\n" in text:
+        return _render_string(text, indent, is_key)
+    key = (text, is_key)
+    shown = _SINGLE_LINE.get(key)
+    if shown is None:
+        shown = _SINGLE_LINE[key] = _render_string(text, indent, is_key)
+    return shown
+
+
+def _render_string(text: str, indent: int, is_key: bool) -> str:
     if any(ord(c) > 0xFFFF for c in text) or _needs_double_quotes(text):
         return _double_quoted(text)
     if "\n" in text and not is_key:
