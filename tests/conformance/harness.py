@@ -14,6 +14,10 @@ from pathlib import Path
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "$CASE_DIR"
+# Paths above the case directory (e.g. a bind of "../up") are recorded relative to the
+# checkout, so the suite passes in any clone.
+REPO_PLACEHOLDER = "$REPO_DIR"
+REPO_DIR = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 60
 
 
@@ -95,9 +99,9 @@ def run(case: Case, program: list[str], extra_env: dict[str, str] | None = None)
 
 def portable(case: Case, text: str) -> str:
     """Replace the absolute case directory by the placeholder (for recording)."""
-    return text.replace(str(case.directory), PLACEHOLDER)
+    return text.replace(str(case.directory), PLACEHOLDER).replace(str(REPO_DIR), REPO_PLACEHOLDER)
 
 
 def localize(case: Case, text: str) -> str:
     """Replace the placeholder by this checkout's case directory (for comparing)."""
-    return text.replace(PLACEHOLDER, str(case.directory))
+    return text.replace(PLACEHOLDER, str(case.directory)).replace(REPO_PLACEHOLDER, str(REPO_DIR))
