@@ -11,6 +11,7 @@ syncs its files, ``sync+exec`` hooks run once, and the service is restarted once
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from typing import Callable, Optional
 
@@ -29,42 +30,53 @@ class Watcher:
         self.batcher = Batcher(quiet_period)
         self.batches = 0                       # handled batches (tests poll it)
 
-    def roots(self) -> list[str]:
-        """Existing paths to watch (a path inside another watched one is covered by it)."""
-        paths = sorted({t.path for t in self.targets})
-        out = []
-        for p in paths:
+    def roots(self) -> dict[bool, list[str]]:
+        """Paths to watch, by recursive flag: rule directories recursively, the parent
+        directories of single-file rules non-recursively (an editor's atomic save replaces the
+        file's inode, which a watch on the file itself would lose)."""
+        dirs, files = [], []
+        for p in sorted({t.path for t in self.targets}):
             if not os.path.exists(p):
                 self.log(f"watch path {p} does not exist, it is not watched")
-                continue
-            if not any(p.startswith(r.rstrip("/") + "/") for r in out):
-                out.append(p)
-        return out
+            elif os.path.isdir(p):
+                dirs.append(p)
+            else:
+                files.append(os.path.dirname(p))
+        covered = lambda p, roots: any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)
+        top = []
+        for d in dirs:
+            if not covered(d, top):
+                top.append(d)
+        parents = sorted({f for f in files if not covered(f, top)})
+        return {flag: paths for flag, paths in ((True, top), (False, parents)) if paths}
 
     def run(self, stop: threading.Event) -> None:
-        import watchfiles
-        roots = self.roots()
+        """Watch until ``stop`` is set; KeyboardInterrupt propagates (after stopping feeders)."""
         self.initial_sync()
-        if not roots:
+        events: queue.Queue = queue.Queue()
+        groups = self.roots()
+        feeders = [_Feeder(paths, recursive, events, stop) for recursive, paths in groups.items()]
+        try:
+            for f in feeders:
+                f.start()
+            for f in feeders:
+                while not f.ready.wait(0.1) and f.is_alive():
+                    pass
             self.log("Watch enabled")
-            stop.wait()
-            return
-        enabled = False
-        for changes in watchfiles.watch(*roots, watch_filter=None, step=50, debounce=400,
-                                        rust_timeout=100, yield_on_timeout=True,
-                                        stop_event=stop, raise_interrupt=True):
-            if not enabled:                 # the first yield: the inotify watches are in place
-                enabled = True
-                self.log("Watch enabled")
-            for _change, path in changes:
-                if any(t.matches(path) for t in self.targets):
-                    self.batcher.add(path, _change)
-            batch = self.batcher.take()
-            if batch:
-                self.handle(list(batch))
-        batch = self.batcher.take(force=True)      # nothing is lost on a clean stop
-        if batch and not stop.is_set():
-            self.handle(list(batch))
+            while not stop.is_set():
+                try:
+                    for _change, path in events.get(timeout=0.1):
+                        if any(t.matches(path) for t in self.targets):
+                            self.batcher.add(path, _change)
+                except queue.Empty:
+                    pass
+                batch = self.batcher.take()
+                if batch:
+                    self.handle(list(batch))
+        finally:
+            stop.set()
+            for f in feeders:
+                f.join(5)
 
     def initial_sync(self) -> None:
         for t in self.targets:
@@ -102,3 +114,25 @@ class Watcher:
             restart = restart or t.action in ("restart", "sync+restart")
         if restart:
             actions.restart_service(self.engine, self.project, service, self.log, self.timeout)
+
+
+class _Feeder(threading.Thread):
+    """One watchfiles watcher (recursive or not) pushing change sets into a queue."""
+
+    def __init__(self, paths: list[str], recursive: bool, out: "queue.Queue", stop: threading.Event) -> None:
+        super().__init__(name="watch-feeder", daemon=True)
+        self.paths, self.recursive, self.out, self.stop = paths, recursive, out, stop
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        import watchfiles
+        try:
+            for changes in watchfiles.watch(*self.paths, watch_filter=None, step=50, debounce=400,
+                                            rust_timeout=100, yield_on_timeout=True,
+                                            recursive=self.recursive, stop_event=self.stop,
+                                            raise_interrupt=False):
+                self.ready.set()            # the first yield: the inotify watches are in place
+                if changes:
+                    self.out.put(changes)
+        finally:
+            self.ready.set()

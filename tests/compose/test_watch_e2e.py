@@ -7,6 +7,7 @@ subprocess; every check polls for its effect with a deadline (no fixed sleeps).
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -173,7 +174,8 @@ def test_rebuild_builds_recreates_and_prunes(proj):
     [old] = _containers(proj, "api")
     assert _sh(proj, old.id, "cat /msg.txt; echo kept > /cache/mark") == (0, "v1\n")
     with Running(proj) as w:
-        (proj.dir / "msg.txt").write_text("v2\n")
+        (proj.dir / "msg.new").write_text("v2\n")              # an editor's atomic save
+        os.replace(proj.dir / "msg.new", proj.dir / "msg.txt")
         new = _poll(lambda: [c for c in _containers(proj, "api") if c.id != old.id and c.state.running],
                     "the recreated container", deadline=90)[0]
         assert _sh(proj, new.id, "cat /msg.txt; cat /cache/mark") == (0, "v2\nkept\n")  # anon volume kept
@@ -210,7 +212,9 @@ def _read_until(p, needle: str, lines: list) -> None:
         lines.append(line)
         if needle in line:
             return
-    raise AssertionError(f"{needle!r} not printed: {lines}")
+    p.kill()
+    _, err = p.communicate(timeout=30)
+    raise AssertionError(f"{needle!r} not printed: {lines}; stderr: {err}")
 
 
 def test_up_watch_syncs_and_ctrl_c_stops_the_stack(proj):

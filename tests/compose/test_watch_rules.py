@@ -113,3 +113,29 @@ def test_batcher_force_flushes():
     b = Batcher(0.5, clock)
     b.add("/x")
     assert b.take(force=True) == {"/x": None}
+
+
+def test_roots_watch_dirs_recursively_and_file_rules_through_their_parent(tmp_path):
+    from compose.watch.loop import Watcher
+    (tmp_path / "app" / "sub").mkdir(parents=True)
+    (tmp_path / "req.txt").write_text("x")
+    p = _project(tmp_path, [{"path": str(tmp_path / "app"), "action": "sync", "target": "/a"},
+                            {"path": str(tmp_path / "app/sub"), "action": "sync", "target": "/b"},
+                            {"path": str(tmp_path / "app/sub/f"), "action": "sync", "target": "/c"},
+                            {"path": str(tmp_path / "req.txt"), "action": "rebuild"},
+                            {"path": str(tmp_path / "missing"), "action": "rebuild"}])
+    logged = []
+    w = Watcher(None, p, load_targets(p), log=logged.append)
+    assert w.roots() == {True: [str(tmp_path / "app")], False: [str(tmp_path)]}
+    assert any("missing does not exist" in line for line in logged)
+
+
+def test_exec_hook_arguments_and_top_level_paths():
+    from compose.watch.actions import _top_level, exec_spec_args
+    argv, kw = exec_spec_args({"command": "sh -c 'echo hi'", "user": "nobody",
+                               "environment": ["A=1", "B"], "working_dir": "/w"})
+    assert argv == ["sh", "-c", "echo hi"]
+    assert kw == {"env": {"A": "1", "B": ""}, "user": "nobody", "working_dir": "/w",
+                  "privileged": False}
+    assert exec_spec_args({"command": ["true"], "environment": {"X": None}})[1]["env"] == {"X": ""}
+    assert _top_level(["/a/b/c", "/a/b", "/a/bc", "/z"]) == ["/a/b", "/a/bc", "/z"]
