@@ -566,8 +566,8 @@ class Project:
         return tuple(self.services)
 
     def as_dict(self) -> dict:
-        import copy
-        return copy.deepcopy(self.config_dict)
+        from compose.loader.merge import copy_data
+        return copy_data(self.config_dict)
 
     @classmethod
     def from_dict(cls, d: Mapping, **kw: Any) -> "Project":

@@ -19,6 +19,23 @@ from typing import Any, Callable
 
 from .yamlread import Override, Reset
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def copy_data(value: Any) -> Any:
+    """A deep copy of YAML-shaped data (dict, list, scalars, !reset/!override wrappers); several
+    times faster than copy.deepcopy, which it falls back to for anything else. Values that
+    appeared twice (YAML aliases) come out as independent copies."""
+    if isinstance(value, _ATOMS):
+        return value
+    if isinstance(value, dict):
+        return {k: copy_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_data(v) for v in value]
+    if type(value) in (Reset, Override):
+        return type(value)(copy_data(value.value))
+    return copy.deepcopy(value)
+
 
 def _port_key(p: dict) -> str:
     return f"{p.get('host_ip', '')}:{p.get('published', '')}:{p.get('target')}/{p.get('protocol', 'tcp')}"
@@ -64,14 +81,14 @@ def _pattern(path: tuple) -> str:
 def merge(base: Any, over: Any, path: tuple = ()) -> Any:
     """A new value: ``over`` merged onto ``base``. Neither input is modified."""
     if isinstance(over, Override):
-        return copy.deepcopy(over.value)
+        return copy_data(over.value)
     if isinstance(over, Reset):
         return Reset(None)
     if isinstance(base, Reset):
         base = base.value
     pattern = _pattern(path)
     if pattern in REPLACE:
-        return copy.deepcopy(over)
+        return copy_data(over)
     if isinstance(base, dict) and isinstance(over, dict):
         if pattern == "services.*.logging":
             return _merge_logging(base, over, path)
@@ -80,16 +97,16 @@ def merge(base: Any, over: Any, path: tuple = ()) -> Any:
             if key in out:
                 out[key] = merge(out[key], value, path + (str(key),))
             else:
-                out[key] = copy.deepcopy(value)
+                out[key] = copy_data(value)
         return {k: v for k, v in out.items() if not isinstance(v, Reset)}
     if isinstance(base, list) and isinstance(over, list):
         key_fn = UNIQUE_KEYS.get(pattern)
         if key_fn is None:
-            return copy.deepcopy(base) + copy.deepcopy(over)
+            return copy_data(base) + copy_data(over)
         return merge_unique(base, over, key_fn)
     if over is None and isinstance(base, (dict, list)) and len(path) >= 4 and path[2] == "networks":
-        return copy.deepcopy(base)
-    return copy.deepcopy(over)
+        return copy_data(base)
+    return copy_data(over)
 
 
 def merge_unique(base: list, over: list, key_fn) -> list:
@@ -98,23 +115,23 @@ def merge_unique(base: list, over: list, key_fn) -> list:
     for item in list(base) + list(over):
         key = key_fn(item)
         if key in index:
-            out[index[key]] = copy.deepcopy(item)
+            out[index[key]] = copy_data(item)
         else:
             index[key] = len(out)
-            out.append(copy.deepcopy(item))
+            out.append(copy_data(item))
     return out
 
 
 def _merge_logging(base: dict, over: dict, path: tuple) -> dict:
     same = base.get("driver") in (None, over.get("driver")) or over.get("driver") is None
     if not same:
-        return copy.deepcopy(over)
+        return copy_data(over)
     out = dict(base)
     for key, value in over.items():
         if key == "options" and isinstance(out.get("options"), dict) and isinstance(value, dict):
             out["options"] = {**out["options"], **value}
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = copy_data(value)
     return out
 
 
