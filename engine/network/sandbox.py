@@ -12,7 +12,7 @@ import socket
 from ..errors import NetworkError
 from ..layout import read_json
 from ..types import EndpointSpec, PortBinding, Sandbox
-from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, store, sysnet
+from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, release, store, sysnet
 from .netns import create_netns, delete_netns, is_netns, open_sockets_in_netns
 
 NETNS_SYSCTLS = {"net.ipv4.ping_group_range": "0 2147483647",      # Docker's values
@@ -270,35 +270,11 @@ def _save(svc, state) -> None:
 
 def teardown(svc, cid: str) -> None:
     """Release everything of a sandbox. Idempotent; safe after a crash half-way through setup."""
-    state = read_json(svc.layout.sandbox_file(cid)) or {}
-    if state.get("mode") == "host" or str(state.get("mode", "")).startswith("container:"):
-        svc.layout.sandbox_file(cid).unlink(missing_ok=True)
-        return
-    if not state or state.get("netd"):
-        netd_client.request(svc.layout.netd_socket, {"op": "release", "cid": cid}, start=False)
-    if not state or state.get("pending_ports"):
-        firewall.remove_container_rules(cid, state.get("forwards"))
-    net_ids = list(state.get("endpoints", {})) if state else \
-        [r["id"] for r in store.all_records(svc.layout)]
-    for net_id in net_ids:
-        _detach(svc, net_id, cid)
-    delete_netns(str(svc.layout.netns_path(cid)))
-    svc.layout.sandbox_file(cid).unlink(missing_ok=True)
+    release.teardown(svc.layout, cid)
 
 
 def _detach(svc, net_id: str, cid: str) -> None:
-    rec = read_json(svc.layout.network_dir(net_id) / "network.json")
-    sysnet.delete_link(bridge.veth_name(cid, net_id))
-    if not rec:
-        return
-    with store.lock(svc.layout, net_id):
-        eps = store.endpoints(svc.layout, net_id)
-        if eps.pop(cid, None) is not None:
-            store.write_endpoints(svc.layout, rec, eps)
-        if rec.get("default") and not eps:
-            # the default network's bridge lives only while containers use it (it comes back
-            # at the next start): no device or rule outlives the engine's last container
-            bridge.remove_bridge(rec)
+    release.detach(svc.layout, net_id, cid)
 
 
 def hot_plug(svc, rec, cid: str, ep: EndpointSpec) -> None:

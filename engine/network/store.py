@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import asdict
 from datetime import datetime, timezone
 
 from ..errors import Conflict, NotFound
 from ..layout import Layout, read_json, write_json
 from ..locks import flock
-from ..types import EndpointSpec, IPAMPool, NetworkInfo, NetworkSpec
+
+# engine.types is imported inside the functions that build its objects: the shim's teardown
+# path (engine/network/release.py) uses this module and must stay light.
 
 
 def new_id() -> str:
@@ -91,6 +92,7 @@ def write_attached(layout: Layout, net_id: str, data: dict) -> None:
 
 
 def endpoint_spec_from(d: dict) -> EndpointSpec:
+    from ..types import EndpointSpec
     return EndpointSpec(aliases=tuple(d.get("aliases", ())), ipv4_address=d.get("ipv4_address", ""),
                         ipv6_address=d.get("ipv6_address", ""), mac_address=d.get("mac_address", ""),
                         priority=d.get("priority", 0), gw_priority=d.get("gw_priority", 0),
@@ -98,12 +100,14 @@ def endpoint_spec_from(d: dict) -> EndpointSpec:
 
 
 def endpoint_spec_dict(spec: EndpointSpec) -> dict:
+    from dataclasses import asdict
     d = asdict(spec)
     d["aliases"] = list(spec.aliases)
     return d
 
 
 def to_info(rec: dict, eps: dict) -> NetworkInfo:
+    from ..types import IPAMPool, NetworkInfo, NetworkSpec
     pool = IPAMPool(subnet=rec["subnet"], ip_range=rec.get("ip_range", ""),
                     gateway=rec.get("gateway", ""), aux_addresses=dict(rec.get("aux", {})))
     containers = {cid: {"Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",

@@ -32,14 +32,9 @@ def release_runtime(root: str, runroot: str, cid: str, plan: dict | None,
         except Exception as e:  # noqa: BLE001
             problems.append(str(e))
     try:
-        from engine.api import Engine
-        eng = Engine(root, runroot)
-    except Exception as e:  # noqa: BLE001
-        problems.append(f"engine: {e}")
-        return problems
-    try:
-        from .deps import teardown
-        teardown(eng, cid)
+        # light path (no Engine, no engine.types): the shim runs this after every final exit
+        from engine.network.release import teardown_after_exit
+        teardown_after_exit(root, runroot, cid)
     except Exception as e:  # noqa: BLE001
         problems.append(f"network: {e}")
     shutil.rmtree(os.path.join(runroot, "containers", cid), ignore_errors=True)
@@ -49,6 +44,8 @@ def release_runtime(root: str, runroot: str, cid: str, plan: dict | None,
         pass
     if auto_remove:
         try:
+            from engine.api import Engine
+            eng = Engine(root, runroot)
             eng.containers.remove(cid, force=True, volumes=True)
         except Exception as e:  # noqa: BLE001
             problems.append(f"auto remove: {e}")

@@ -26,7 +26,7 @@ from engine.types import ContainerInfo, ContainerSpec
 
 from . import ops
 from .createspec import resolve_create
-from .shimstate import alive
+from .shimstate import alive, wait_gone
 from .store import ContainerStore
 
 
@@ -152,11 +152,7 @@ class ContainerService(ops.OpsMixin):
         return int(st.get("exit_code", 0))
 
     def _wait_shim_gone(self, st: dict, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.02)
+        wait_gone(st.get("shim_pid", 0), st.get("shim_start", 0), timeout)
 
     def stop(self, id: str, timeout: Optional[float] = None, on_event=None) -> None:
         cid = self.store.resolve(id)
@@ -214,18 +210,15 @@ class ContainerService(ops.OpsMixin):
             pass
 
     def _wait_dead(self, st: dict, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while alive(st.get("pid", 0), st.get("pid_start", 0)):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
-        return True
+        return wait_gone(st.get("pid", 0), st.get("pid_start", 0), timeout)
 
     def _settle(self, cid: str, st: dict, timeout: float = 10.0, shim_exit: bool = False) -> None:
         """Wait until the shim recorded the exit (or, with ``shim_exit``, has exited);
         reconcile if there is no shim."""
         deadline = time.monotonic() + timeout
         sf = self.store.state_file(cid)
+        if shim_exit and st.get("shim_pid") != os.getpid():
+            wait_gone(st.get("shim_pid", 0), st.get("shim_start", 0), timeout)
         while st.get("shim_pid") != os.getpid() and \
                 alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
             if not shim_exit and sf.read().get("status") not in ("running", "paused",

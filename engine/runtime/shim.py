@@ -388,11 +388,11 @@ class Shim:
             self.logs.close()
         for client in list(self.clients):
             self._drop(client)
-        if "site" not in sys.modules:
-            import site                  # the other services may need site-packages
-            site.main()
         from .cleanup import release_runtime
         auto_remove = bool(self.conf.get("auto_remove"))
+        if auto_remove and "site" not in sys.modules:
+            import site                  # the other services may need site-packages
+            site.main()
         problems = release_runtime(self.root, self.runroot, self.cid, self.plan)
         if not problems and os.path.isdir(self.cdir):
             self.state.update(released=True)

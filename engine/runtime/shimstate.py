@@ -37,6 +37,34 @@ def alive(pid: int, start: int) -> bool:
     return not start or int(stat[19]) == int(start)
 
 
+def wait_gone(pid: int, start: int, timeout: float) -> bool:
+    """Wait until ``pid`` (identified by its start time) has exited; True if it has.
+
+    Sleeps on a pidfd (readable once the process exits, zombie included), so it returns as
+    soon as the process is gone instead of on a polling tick."""
+    import select
+    import time
+    deadline = time.monotonic() + timeout
+    while alive(pid, start):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            fd = os.pidfd_open(pid)
+        except (OSError, AttributeError):
+            time.sleep(min(0.01, left))           # no pidfd (kernel < 5.3): a short tick
+            continue
+        try:
+            if not alive(pid, start):             # opened another process of the same pid
+                return True
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            poller.poll(max(1, int(left * 1000)))
+        finally:
+            os.close(fd)
+    return True
+
+
 class StateFile:
     def __init__(self, path: str, lock_path: str):
         self.path = path

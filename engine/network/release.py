@@ -1,0 +1,91 @@
+"""Sandbox teardown with light imports (no engine.types, no NetworkService): the shim runs it
+after a container's final exit, so its cost is part of every `stop`/`rm`/`run --rm`.
+
+Order: netd release → DNAT rules (exact delete, else by tag) → veths (in-process netlink) +
+endpoint entries (+ the default network's bridge when its last container left) → netns
+unmount → record. Only what the sandbox record says was made is undone: no subprocess at all
+for ``--network none``, one ``iptables-restore`` when the default bridge goes away.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from .netns import delete_netns, is_netns
+
+
+def run_paths(runroot: str, cid: str) -> tuple[str, str]:
+    """(sandbox record, netns mount) of a container: Layout.sandbox_file / Layout.netns_path
+    without importing engine.layout (a test checks they agree)."""
+    return (os.path.join(runroot, "sandboxes", f"{cid}.json"),
+            os.path.join(runroot, "netns", cid))
+
+
+def teardown_after_exit(root: str, runroot: str, cid: str) -> None:
+    """The shim's teardown after the final exit. A sandbox without endpoints, published ports
+    or DNS (``--network none``, host, container:) is released here with the standard library
+    only; anything else goes through ``teardown`` (which needs engine.layout and the bridge
+    and iptables modules)."""
+    record, netns_path = run_paths(runroot, cid)
+    try:
+        with open(record, "rb") as f:
+            state = json.loads(f.read())
+    except (OSError, ValueError):
+        state = None
+    if state and not (state.get("endpoints") or state.get("netd") or state.get("pending_ports")):
+        mode = str(state.get("mode", ""))
+        if mode != "host" and not mode.startswith("container:"):
+            delete_netns(netns_path)
+        try:
+            os.unlink(record)
+        except FileNotFoundError:
+            pass
+        return
+    from ..layout import Layout
+    teardown(Layout.from_env(root, runroot), cid)
+
+
+def teardown(layout, cid: str) -> None:
+    """Release everything of a sandbox. Idempotent; safe after a crash half-way through setup."""
+    from ..layout import read_json
+    from . import firewall, netd_client, store
+    record = layout.sandbox_file(cid)
+    state = read_json(record) or {}
+    netns_path = str(layout.netns_path(cid))
+    if state.get("mode") == "host" or str(state.get("mode", "")).startswith("container:"):
+        record.unlink(missing_ok=True)
+        return
+    if not state and not is_netns(netns_path):
+        # the record is written before anything is made and removed last: no record and no
+        # netns means nothing is held (stale endpoint entries are pruned when next read)
+        return
+    if not state or state.get("netd"):
+        netd_client.request(layout.netd_socket, {"op": "release", "cid": cid}, start=False)
+    if not state or state.get("pending_ports"):
+        firewall.remove_container_rules(cid, state.get("forwards"))
+    net_ids = list(state.get("endpoints", {})) if state else \
+        [r["id"] for r in store.all_records(layout)]
+    for net_id in net_ids:
+        detach(layout, net_id, cid)
+    delete_netns(netns_path)
+    try:
+        os.unlink(record)
+    except FileNotFoundError:
+        pass
+
+
+def detach(layout, net_id: str, cid: str) -> None:
+    from ..layout import read_json
+    from . import bridge, store, sysnet
+    rec = read_json(layout.network_dir(net_id) / "network.json")
+    sysnet.delete_link(bridge.veth_name(cid, net_id))
+    if not rec:
+        return
+    with store.lock(layout, net_id):
+        eps = store.endpoints(layout, net_id)
+        if eps.pop(cid, None) is not None:
+            store.write_endpoints(layout, rec, eps)
+        if rec.get("default") and not eps:
+            # the default network's bridge lives only while containers use it (it comes back
+            # at the next start): no device or rule outlives the engine's last container
+            bridge.remove_bridge(rec)
