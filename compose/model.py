@@ -92,6 +92,7 @@ def _opt_int(value: Any) -> Optional[int]:
 
 @dataclass(frozen=True)
 class Port:
+    """One published port (services.*.ports, long form)."""
     target: int
     published: Optional[str] = None      # a port or a range "8000-8010"; None = ephemeral
     host_ip: Optional[str] = None
@@ -111,6 +112,7 @@ class Port:
 
 @dataclass(frozen=True)
 class VolumeBind:
+    """Bind options of a service volume."""
     propagation: Optional[str] = None
     create_host_path: bool = True
     selinux: Optional[str] = None
@@ -119,6 +121,7 @@ class VolumeBind:
 
 @dataclass(frozen=True)
 class VolumeVolume:
+    """Volume options of a service volume."""
     nocopy: bool = False
     subpath: Optional[str] = None
     labels: dict = field(default_factory=dict)
@@ -126,6 +129,7 @@ class VolumeVolume:
 
 @dataclass(frozen=True)
 class VolumeTmpfs:
+    """Tmpfs options of a service volume."""
     size: Optional[int] = None           # bytes
     mode: Optional[int] = None           # permission bits
 
@@ -165,6 +169,7 @@ Mount = ServiceVolume
 
 @dataclass(frozen=True)
 class DependsOn:
+    """One depends_on entry (explicit or implicit)."""
     condition: str = "service_started"   # service_started|service_healthy|service_completed_successfully
     restart: bool = False
     required: bool = True
@@ -178,6 +183,7 @@ class DependsOn:
 
 @dataclass(frozen=True)
 class Healthcheck:
+    """A service healthcheck."""
     test: tuple = ()                     # ("CMD", ...), ("CMD-SHELL", "..."), ("NONE",)
     interval: Optional[float] = None     # seconds
     timeout: Optional[float] = None
@@ -200,6 +206,7 @@ class Healthcheck:
 
 @dataclass(frozen=True)
 class Build:
+    """A service's build section."""
     context: str = "."                   # absolute after path resolution (or a URL)
     dockerfile: Optional[str] = None     # relative to context (as Compose prints it)
     dockerfile_inline: Optional[str] = None
@@ -239,6 +246,7 @@ class Build:
 
 @dataclass(frozen=True)
 class ResourceLimit:
+    """deploy.resources limits or reservations."""
     cpus: Optional[float] = None
     memory: Optional[int] = None         # bytes
     pids: Optional[int] = None
@@ -255,12 +263,14 @@ class ResourceLimit:
 
 @dataclass(frozen=True)
 class Resources:
+    """deploy.resources."""
     limits: Optional[ResourceLimit] = None
     reservations: Optional[ResourceLimit] = None
 
 
 @dataclass(frozen=True)
 class RestartPolicy:
+    """deploy.restart_policy."""
     condition: Optional[str] = None      # none|on-failure|any
     delay: Optional[float] = None
     max_attempts: Optional[int] = None
@@ -269,6 +279,7 @@ class RestartPolicy:
 
 @dataclass(frozen=True)
 class Deploy:
+    """A service's deploy section."""
     mode: Optional[str] = None
     replicas: Optional[int] = None
     labels: dict = field(default_factory=dict)
@@ -292,12 +303,14 @@ class Deploy:
 
 @dataclass(frozen=True)
 class Logging:
+    """A service's logging section."""
     driver: Optional[str] = None
     options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ServiceNetwork:
+    """A service's attachment to one network."""
     aliases: tuple = ()
     ipv4_address: Optional[str] = None
     ipv6_address: Optional[str] = None
@@ -321,6 +334,7 @@ class ServiceNetwork:
 
 @dataclass(frozen=True)
 class Ulimit:
+    """One ulimit (soft/hard)."""
     soft: int
     hard: int
 
@@ -354,6 +368,7 @@ class FileReference:
 
 @dataclass(frozen=True)
 class WatchRule:
+    """One develop.watch rule."""
     path: str
     action: str                          # sync|rebuild|restart|sync+restart|sync+exec
     target: Optional[str] = None
@@ -371,11 +386,13 @@ class WatchRule:
 
 @dataclass(frozen=True)
 class Develop:
+    """A service's develop section."""
     watch: tuple = ()                    # WatchRule
 
 
 @dataclass(frozen=True)
 class Service:
+    """One service of the project, normalised."""
     name: str
     image: Optional[str] = None
     build: Optional[Build] = None
@@ -489,6 +506,7 @@ class Service:
 
 @dataclass(frozen=True)
 class Ipam:
+    """A network's IPAM configuration."""
     driver: Optional[str] = None
     config: tuple = ()                   # raw dicts (subnet, gateway, ip_range, aux_addresses)
     options: dict = field(default_factory=dict)
@@ -496,6 +514,7 @@ class Ipam:
 
 @dataclass(frozen=True)
 class Network:
+    """A top-level network."""
     key: str                             # the key under top-level networks:
     name: str                            # the engine name (<project>_<key> or explicit name)
     driver: Optional[str] = None
@@ -512,6 +531,7 @@ class Network:
 
 @dataclass(frozen=True)
 class Volume:
+    """A top-level volume."""
     key: str
     name: str
     driver: Optional[str] = None
@@ -523,6 +543,7 @@ class Volume:
 
 @dataclass(frozen=True)
 class Secret:
+    """A top-level secret."""
     key: str
     name: str
     file: Optional[str] = None           # absolute path
@@ -538,11 +559,13 @@ class Secret:
 
 @dataclass(frozen=True)
 class Config(Secret):
+    """A top-level config."""
     pass
 
 
 @dataclass(frozen=True)
 class Project:
+    """The loaded project: services, networks, volumes, secrets, configs."""
     name: str
     working_dir: str
     config_files: tuple = ()             # absolute paths ("-" for stdin)
