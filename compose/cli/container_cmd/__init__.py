@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import List, Optional
-
-import typer
+from typing import TYPE_CHECKING, List, Optional
 
 from .. import options as _options
+
+if TYPE_CHECKING:                      # typer is imported where used: fast.py runs without it
+    import typer
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True,
                "help_option_names": []}
@@ -23,6 +24,7 @@ def _engine(ctx):
 
 def _each(ids, action) -> None:
     """Apply ``action`` to every id; report failures like docker and exit 1 at the end."""
+    import typer
     from engine.errors import EngineError
     failed = False
     for ref in ids:
