@@ -234,15 +234,14 @@ def test_up_watch_syncs_and_ctrl_c_stops_the_stack(proj):
     assert _containers(proj, "web") == []                                   # stack stopped
 
 
-def test_watch_command_no_up_and_ctrl_c_keeps_containers(proj):
+def test_watch_command_ups_then_watches_and_ctrl_c_keeps_containers(proj):
     (proj.dir / "src").mkdir()
-    code, _, err = proj("up", "-d", text=SYNC.replace("scale: 2", "scale: 1"))
-    assert code == 0, err
-    [web] = _containers(proj, "web")
-    p = proj.sub("watch", "--no-up", "web")
+    (proj.dir / "compose.yaml").write_text(SYNC.replace("scale: 2", "scale: 1"))
+    p = proj.sub("watch", "web")                  # the initial up is the `up` code path
     lines: list = []
     try:
         _read_until(p, "Watch enabled", lines)
+        [web] = _containers(proj, "web")
         (proj.dir / "src" / "y.txt").write_text("y\n")
         _poll(lambda: _sh(proj, web.id, "cat /app/y.txt") == (0, "y\n"), "y.txt synced")
     finally:
@@ -251,3 +250,17 @@ def test_watch_command_no_up_and_ctrl_c_keeps_containers(proj):
     assert p.returncode == 0, err
     assert 'Syncing service "web" after 1 changes were detected' in "".join(lines) + out
     assert [c.id for c in _containers(proj, "web")] == [web.id]            # still running
+
+
+def test_watch_no_up_starts_nothing(proj):
+    (proj.dir / "src").mkdir()
+    (proj.dir / "compose.yaml").write_text(SYNC)
+    p = proj.sub("watch", "--no-up")
+    lines: list = []
+    try:
+        _read_until(p, "Watch enabled", lines)
+        assert _containers(proj, "web", all_=True) == []
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=30)
+    assert p.returncode == 0
