@@ -1,7 +1,6 @@
 """Linux bridges of networks, and veth endpoints between a bridge and a container netns."""
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 
 from ..errors import NetworkError
@@ -16,6 +15,7 @@ def bridge_name(net_id: str) -> str:
 
 
 def veth_name(cid: str, net_id: str) -> str:
+    import hashlib                      # lazily: OpenSSL's load is ~10 ms of the shim's teardown
     return "pcv" + hashlib.sha256(f"{cid}/{net_id}".encode()).hexdigest()[:11]
 
 

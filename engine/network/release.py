@@ -65,8 +65,9 @@ def teardown(layout, cid: str) -> None:
         firewall.remove_container_rules(cid, state.get("forwards"))
     net_ids = list(state.get("endpoints", {})) if state else \
         [r["id"] for r in store.all_records(layout)]
+    recorded = state.get("endpoints", {}) if state else {}
     for net_id in net_ids:
-        detach(layout, net_id, cid)
+        detach(layout, net_id, cid, (recorded.get(net_id) or {}).get("veth", ""))
     delete_netns(netns_path)
     try:
         os.unlink(record)
@@ -74,11 +75,12 @@ def teardown(layout, cid: str) -> None:
         pass
 
 
-def detach(layout, net_id: str, cid: str) -> None:
+def detach(layout, net_id: str, cid: str, veth: str = "") -> None:
+    """Remove the container's veth and endpoint entry (``veth``: its name from the record)."""
     from ..layout import read_json
     from . import bridge, store, sysnet
     rec = read_json(layout.network_dir(net_id) / "network.json")
-    sysnet.delete_link(bridge.veth_name(cid, net_id))
+    sysnet.delete_link(veth or bridge.veth_name(cid, net_id))
     if not rec:
         return
     with store.lock(layout, net_id):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
-from datetime import datetime, timezone
 
 from ..errors import Conflict, NotFound
 from ..layout import Layout, read_json, write_json
@@ -22,10 +20,12 @@ from ..locks import flock
 
 
 def new_id() -> str:
+    import uuid
     return uuid.uuid4().hex + uuid.uuid4().hex
 
 
 def now() -> str:
+    from datetime import datetime, timezone
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
