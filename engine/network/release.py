@@ -24,7 +24,7 @@ def run_paths(runroot: str, cid: str) -> tuple[str, str]:
 def teardown_after_exit(root: str, runroot: str, cid: str) -> None:
     """The shim's teardown after the final exit. A sandbox without endpoints, published ports
     or DNS (``--network none``, host, container:) is released here with the standard library
-    only; anything else goes through ``teardown`` (which needs engine.layout and the bridge
+    only; anything else goes through ``teardown`` on RunPaths (still no engine.layout; the bridge
     and iptables modules)."""
     record, netns_path = run_paths(runroot, cid)
     try:
@@ -41,14 +41,41 @@ def teardown_after_exit(root: str, runroot: str, cid: str) -> None:
         except FileNotFoundError:
             pass
         return
-    from ..layout import Layout
-    teardown(Layout.from_env(root, runroot), cid)
+    teardown(RunPaths(root, runroot), cid)
+
+
+class RunPaths:
+    """The few Layout paths a teardown uses, without importing engine.layout (its dataclass,
+    tempfile and inspect imports are ~75 ms of the shim's exit). A test checks each one
+    against Layout."""
+
+    def __init__(self, root: str, runroot: str):
+        from pathlib import Path
+        self.root, self.runroot = Path(root), Path(runroot)
+        self.networks = self.root / "networks"
+
+    def sandbox_file(self, cid: str):
+        return self.runroot / "sandboxes" / f"{cid}.json"
+
+    def netns_path(self, cid: str):
+        return self.runroot / "netns" / cid
+
+    @property
+    def netd_socket(self):
+        return self.runroot / "netd.sock"
+
+    def network_dir(self, net_id: str):
+        return self.networks / net_id
+
+    def lock_file(self, name: str):
+        return self.root / "locks" / f"{name}.lock"
 
 
 def teardown(layout, cid: str) -> None:
-    """Release everything of a sandbox. Idempotent; safe after a crash half-way through setup."""
-    from ..layout import read_json
+    """Release everything of a sandbox. Idempotent; safe after a crash half-way through setup.
+    ``layout``: an engine.layout.Layout or a RunPaths."""
     from . import firewall, netd_client, store
+    read_json = store.read_json
     record = layout.sandbox_file(cid)
     state = read_json(record) or {}
     netns_path = str(layout.netns_path(cid))
@@ -77,9 +104,8 @@ def teardown(layout, cid: str) -> None:
 
 def detach(layout, net_id: str, cid: str, veth: str = "") -> None:
     """Remove the container's veth and endpoint entry (``veth``: its name from the record)."""
-    from ..layout import read_json
     from . import bridge, store, sysnet
-    rec = read_json(layout.network_dir(net_id) / "network.json")
+    rec = store.read_json(layout.network_dir(net_id) / "network.json")
     sysnet.delete_link(veth or bridge.veth_name(cid, net_id))
     if not rec:
         return

@@ -10,9 +10,27 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 from ..errors import Conflict, NotFound
-from ..layout import Layout, read_json, write_json
+
+if TYPE_CHECKING:
+    from ..layout import Layout
+
+
+def read_json(path, default=None):
+    """engine.layout.read_json (same semantics), without importing engine.layout: the shim's
+    teardown reads endpoint tables through this module."""
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read())
+    except FileNotFoundError:
+        return default
+
+
+def write_json(path, obj) -> None:
+    from ..layout import write_json as durable_write
+    durable_write(path, obj)
 from ..locks import flock
 
 # engine.types is imported inside the functions that build its objects: the shim's teardown

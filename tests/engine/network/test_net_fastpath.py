@@ -23,6 +23,13 @@ def test_run_paths_agree_with_layout(engine):
     record, netns = release.run_paths(str(engine.layout.runroot), cid)
     assert record == str(engine.layout.sandbox_file(cid))
     assert netns == str(engine.layout.netns_path(cid))
+    paths = release.RunPaths(str(engine.layout.root), str(engine.layout.runroot))
+    assert paths.sandbox_file(cid) == engine.layout.sandbox_file(cid)
+    assert paths.netns_path(cid) == engine.layout.netns_path(cid)
+    assert paths.netd_socket == engine.layout.netd_socket
+    assert paths.network_dir("n1") == engine.layout.network_dir("n1")
+    assert paths.networks == engine.layout.networks
+    assert paths.lock_file("network-n1") == engine.layout.lock_file("network-n1")
 
 
 def test_light_teardown_of_a_none_sandbox_imports_no_layout(net_engine):
@@ -53,7 +60,13 @@ def test_light_teardown_of_a_bridge_sandbox_removes_veth_and_endpoint(net_engine
     link = in_netns(sb.netns_path, "ip", "-o", "addr", "show", "dev", "eth0").stdout
     assert f"{ep['IPAddress']}/{ep['IPPrefixLen']}" in link
     assert ep["MacAddress"] in in_netns(sb.netns_path, "ip", "link", "show", "eth0").stdout
-    release.teardown_after_exit(str(net_engine.layout.root), str(net_engine.layout.runroot), info.id)
+    code = ("import sys; from engine.network.release import teardown_after_exit; "
+            f"teardown_after_exit({str(net_engine.layout.root)!r}, "
+            f"{str(net_engine.layout.runroot)!r}, {info.id!r}); "
+            "print('engine.layout' in sys.modules, 'engine.types' in sys.modules)")
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                         cwd=os.getcwd(), check=True).stdout.split()
+    assert out == ["False", "False"]
     assert not os.path.exists(f"/sys/class/net/{veth}")
     assert not os.path.exists(sb.netns_path)
     assert info.id not in store.endpoints(net_engine.layout, rec["id"])
