@@ -120,6 +120,15 @@ def plan_up(project, observed, opts: UpOptions) -> Plan:
     return plan
 
 
+def plan_infra(project, observed, services) -> Plan:
+    """Only the networks and volumes ``services`` need (for `run`, whose own container is
+    created outside the plan)."""
+    plan = Plan()
+    _plan_networks(plan, project, list(services), observed)
+    _plan_volumes(plan, project, list(services), observed)
+    return plan
+
+
 @dataclass
 class _UpState:
     creates: dict = field(default_factory=dict)     # service -> [op keys creating containers]

@@ -123,9 +123,9 @@ def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"
         return
     render = pc.renderer(ctx)
     try:
+        ensure_images(engine, project, [service], image_opts, render)
         start_dependencies(engine, project, service, opts, image_opts, on_event=render,
                            parallel=pc.parallel(ctx))
-        ensure_images(engine, project, [service], image_opts, render)
     finally:
         render.close()
     info = create_oneoff(engine, project, service, opts)

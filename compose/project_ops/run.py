@@ -12,7 +12,9 @@ from engine.types import PortBinding
 from .. import convert, naming
 from ..executor import write_file_contents
 from ..hashing_compat import service_hash
-from ..reconcile import UpOptions, dependency_closure
+from ..executor import Executor
+from ..observe import observe
+from ..reconcile import UpOptions, dependency_closure, plan_infra
 from .common import project_lock
 from .up import converge
 
@@ -38,12 +40,16 @@ class RunOptions:
 
 def start_dependencies(engine, project, service_name: str, opts: RunOptions, image_opts, *,
                        on_event=None, parallel: int = -1) -> None:
+    """Start the service's dependencies (unless --no-deps), then create the networks and
+    volumes the one-off container itself needs (Docker Compose does both for `run`)."""
     deps = [d for d in dependency_closure(project, [service_name]) if d != service_name]
-    if opts.no_deps or not deps:
-        return
-    converge(engine, project, UpOptions(services=tuple(deps), ignore_orphans=True,
-                                        remove_orphans=opts.remove_orphans),
-             image_opts, on_event=on_event, parallel=parallel)
+    if deps and not opts.no_deps:
+        converge(engine, project, UpOptions(services=tuple(deps), ignore_orphans=True,
+                                            remove_orphans=opts.remove_orphans),
+                 image_opts, on_event=on_event, parallel=parallel)
+    with project_lock(engine, project.name):
+        plan = plan_infra(project, observe(engine, project), [service_name])
+        Executor(engine, project, on_event=on_event, parallel=parallel).run(plan)
 
 
 def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str):

@@ -352,9 +352,14 @@ def _cgroup_pids(st: dict, pid1: int) -> list[int]:
 
 
 def _recv_exact(sock, n: int) -> bytes:
+    """``n`` bytes, or b"" at end of stream. The shim closing the socket with stdin we sent
+    still unread makes the kernel report ECONNRESET after its last frame: that is the end too."""
     buf = b""
     while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
+        try:
+            chunk = sock.recv(n - len(buf))
+        except ConnectionResetError:
+            return b""
         if not chunk:
             return b""
         buf += chunk

@@ -321,3 +321,28 @@ def test_recreate_keeps_anonymous_volumes_unless_renewed(proj):
     code, out, err = proj("up", "-d", "-V", text=ANON.format(v=3))
     assert code == 0, err
     assert proj("exec", "-T", "app", "cat", "/data/f")[0] != 0
+
+
+def test_run_on_a_fresh_project_creates_its_network_and_volume(proj):
+    """`run` with no dependencies (and with --no-deps) still creates the networks and volumes
+    its container needs, as Docker Compose does; piped stdin into a container that exits at
+    once is not an error."""
+    code, out, err = proj("run", "--rm", "-T", "job", "sh", "-c", "echo ok > /data/f; cat /data/f",
+                          text="""
+services:
+  job:
+    image: busybox
+    volumes: [store:/data]
+volumes:
+  store: {}
+""")
+    assert code == 0, err
+    assert "ok" in out
+    assert proj.engine.networks.inspect(f"{proj.name}_default")
+    assert proj.engine.volumes.inspect(f"{proj.name}_store")
+    code, out, err = proj("run", "--rm", "--no-deps", "-T", "job", "sh", "-c", "exit 3")
+    assert code == 3, err
+    p = proj.sub("run", "--rm", "-T", "job", "true", stdin=subprocess.PIPE)
+    _out, err = p.communicate(input="data the container never reads\n" * 1000, timeout=60)
+    assert p.returncode == 0, err
+    assert "Traceback" not in err
