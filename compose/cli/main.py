@@ -21,6 +21,11 @@ def run(argv: list[str] | None = None) -> int:
 
     if argv is None:
         argv = sys.argv[1:]
+    if argv[:2] == ["container", "run"]:      # hot path: no typer import, no app built
+        from .container_cmd.fast import try_main
+        code = try_main(argv)
+        if code is not None:
+            return code
     app = build_app(argv)
     try:
         app(args=argv, prog_name="pycompose", standalone_mode=True)
