@@ -20,17 +20,6 @@ def _echo(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _filters(values: Optional[List[str]]) -> dict:
-    from engine.errors import InvalidArgument
-    out: dict = {}
-    for v in values or []:
-        key, eq, val = v.partition("=")
-        if not eq:
-            raise InvalidArgument(f"bad format of filter (expected name=value): {v}")
-        out.setdefault(key, []).append(val)
-    return out
-
-
 class _DockerLines:
     """docker pull/push style progress on stdout without a tty: "<layer>: <status>" lines."""
 
@@ -64,7 +53,7 @@ def image_ls(
     """List images."""
     from engine.images.docker_json import list_rows
     from .image_format import emit
-    filters = _filters(filter_)
+    filters = options.parse_filters(filter_)
     if repository:
         filters.setdefault("reference", []).append(repository)
     infos = _engine(ctx).images.list(filters)
@@ -157,7 +146,7 @@ def image_prune(
         sys.stdout.flush()
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return
-    report = _engine(ctx).images.prune(all=all_, filters=_filters(filter_) or None)
+    report = _engine(ctx).images.prune(all=all_, filters=options.parse_filters(filter_) or None)
     if report["ImagesDeleted"]:
         _echo("Deleted Images:")
         for item in report["ImagesDeleted"]:

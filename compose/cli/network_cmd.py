@@ -19,17 +19,6 @@ def _echo(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def parse_filters(values: Optional[List[str]]) -> dict:
-    from engine.errors import InvalidArgument
-    out: dict = {}
-    for v in values or []:
-        key, eq, val = v.partition("=")
-        if not eq:
-            raise InvalidArgument(f"bad format of filter (expected name=value): {v}")
-        out.setdefault(key, []).append(val)
-    return out
-
-
 def parse_kv(values: Optional[List[str]], what: str) -> dict:
     from engine.errors import InvalidArgument
     out = {}
@@ -84,7 +73,7 @@ def network_ls(
 ) -> None:
     """List networks."""
     from .image_format import emit
-    infos = _engine(ctx).networks.list(parse_filters(filter_))
+    infos = _engine(ctx).networks.list(options.parse_filters(filter_))
     rows = []
     for info in sorted(infos, key=lambda i: i.name):
         row = _row(info)
@@ -176,7 +165,7 @@ def network_prune(
     """Remove all unused networks."""
     if not confirm(force, "This will remove all custom networks not used by at least one container."):
         return
-    removed = _engine(ctx).networks.prune(parse_filters(filter_))
+    removed = _engine(ctx).networks.prune(options.parse_filters(filter_))
     if removed:
         _echo("Deleted Networks:\n" + "\n".join(removed) + "\n")
 

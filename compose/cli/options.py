@@ -32,3 +32,15 @@ def get(ctx) -> GlobalOptions:
             return ctx.obj
         ctx = ctx.parent
     return GlobalOptions()
+
+
+def parse_filters(values) -> dict:
+    """docker-style ``--filter key=value`` options (repeatable) -> {key: [values]}."""
+    from engine.errors import InvalidArgument
+    out: dict = {}
+    for v in values or []:
+        key, eq, val = v.partition("=")
+        if not eq:
+            raise InvalidArgument(f"bad format of filter (expected name=value): {v}")
+        out.setdefault(key, []).append(val)
+    return out

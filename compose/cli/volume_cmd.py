@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import options
-from .network_cmd import confirm, parse_filters, parse_kv
+from .network_cmd import confirm, parse_kv
 
 
 def _engine(ctx: typer.Context):
@@ -34,7 +34,7 @@ def volume_ls(
 ) -> None:
     """List volumes."""
     from .image_format import emit
-    infos = sorted(_engine(ctx).volumes.list(parse_filters(filter_)), key=lambda i: i.name)
+    infos = sorted(_engine(ctx).volumes.list(options.parse_filters(filter_)), key=lambda i: i.name)
     if quiet:
         for info in infos:
             _echo(info.name)
@@ -109,7 +109,7 @@ def volume_prune(
                else "This will remove anonymous local volumes not used by at least one container.")
     if not confirm(force, warning):
         return
-    removed = _engine(ctx).volumes.prune(parse_filters(filter_), all=all_)
+    removed = _engine(ctx).volumes.prune(options.parse_filters(filter_), all=all_)
     if removed:
         _echo("Deleted Volumes:\n" + "\n".join(removed) + "\n")
     _echo("Total reclaimed space: 0B")

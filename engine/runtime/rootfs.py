@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
+from ..pathsafe import secure_join
 from . import syscalls as sc
 
 # OCI default devices: name -> (major, minor)
@@ -26,31 +27,6 @@ MASKED_PATHS = ("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
 READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
 
 NOSUID_NODEV_NOEXEC = sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC
-
-
-def secure_join(root: str, path: str) -> str:
-    """``root``/``path`` with every symlink resolved inside ``root`` (never escaping it)."""
-    parts = [p for p in path.split("/") if p and p != "."]
-    resolved: list[str] = []
-    hops = 0
-    while parts:
-        part = parts.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        candidate = os.path.join(root, *resolved, part)
-        if os.path.islink(candidate):
-            hops += 1
-            if hops > 40:
-                raise OSError(40, f"too many levels of symbolic links in {path}")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                resolved = []
-            parts = [p for p in target.split("/") if p and p != "."] + parts
-            continue
-        resolved.append(part)
-    return os.path.join(root, *resolved)
 
 
 def mount_root(plan: dict) -> str:

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from ..errors import InvalidArgument, RuntimeFailure
+from ..pathsafe import secure_join as _secure_join
 from ..types import Mount
 
 MS_BIND, MS_REC, MNT_DETACH = 4096, 16384, 2
@@ -68,28 +69,11 @@ def unmount_data(data: Path) -> None:
 
 
 def secure_join(root: str, path: str) -> str:
-    """``path`` inside ``root`` with symlinks resolved as if root were / (never escapes root)."""
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    resolved: list[str] = []
-    hops = 0
-    while parts:
-        part = parts.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        candidate = os.path.join(root, *resolved, part)
-        if os.path.islink(candidate):
-            hops += 1
-            if hops > 40:
-                raise InvalidArgument(f"too many levels of symbolic links in {path}")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                resolved = []
-            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
-            continue
-        resolved.append(part)
-    return os.path.join(root, *resolved)
+    """engine.pathsafe.secure_join with its error translated for volume users."""
+    try:
+        return _secure_join(root, path)
+    except OSError as e:
+        raise InvalidArgument(e.strerror or str(e)) from None
 
 
 def copy_up(rootfs_dir: str, target: str, data: Path) -> None:
