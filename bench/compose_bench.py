@@ -24,6 +24,8 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _tools import docker_compose_cmd  # noqa: E402
 
 SMALL = """
 name: {name}
@@ -66,10 +68,6 @@ def docker_available() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
-def docker_compose_cmd() -> list[str]:
-    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    return ["docker-compose"]
 
 
 def make_rootfs_tar(dest: Path) -> Path:

@@ -18,6 +18,8 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+from _tools import docker_compose_binary  # noqa: E402
 
 
 def generate(directory: str, services: int = 50) -> None:
@@ -38,19 +40,6 @@ def generate(directory: str, services: int = 50) -> None:
     lines.append("volumes: {" + ", ".join(f"vol{i}: {{}}" for i in range(5)) + "}")
     with open(os.path.join(directory, "compose.yaml"), "w") as fh:
         fh.write("\n".join(lines) + "\n")
-
-
-def docker_compose_binary() -> str | None:
-    try:
-        import importlib.util
-        spec = importlib.util.find_spec("compose")
-        for loc in (spec.submodule_search_locations or []) if spec else []:
-            cand = os.path.join(loc, "docker-compose")
-            if os.path.isfile(cand) and os.access(cand, os.X_OK):
-                return cand
-    except (ImportError, ValueError):
-        pass
-    return shutil.which("docker-compose")
 
 
 def timed(cmd: list, cwd: str, runs: int, env: dict) -> list:
