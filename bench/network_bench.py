@@ -4,15 +4,19 @@
 
 Scenarios (medians over ``--rounds``, tools alternating round by round):
   network create+rm   NetworkService.create + remove      vs  docker network create / rm
-  cli create+rm       `pycompose network create` / `rm`   vs  the same docker commands
+  cli create          `pycompose network create NAME`     vs  `docker network create NAME`
+  cli rm              `pycompose network rm NAME`         vs  `docker network rm NAME`
   attach (start)      setup_sandbox + teardown_sandbox of a container on a user network
                       (netns, veth, IP, DNS registration)  vs  docker network connect/disconnect
                                                                of a running container
   hot connect         NetworkService.connect/disconnect of a running sandbox
                                                            vs  docker network connect/disconnect
 pycompose runs as a library on a private engine root (no CLI start-up cost counted) except in
-the cli scenario. Docker is used only if ``docker info`` works ("docker not available"
-otherwise); its busybox image is imported from busybox-static. Prints ratios pycompose/docker.
+the cli scenarios. Docker is used only if ``docker info`` works ("docker not available"
+otherwise); its busybox image is imported from busybox-static. Prints ratios pycompose/docker,
+and for the CLI rows the interpreter floor measured in the same rounds (``python -c pass``
+with the interpreter the CLI runs on: what any Python CLI pays before its first line) and
+pycompose's time above that floor.
 """
 from __future__ import annotations
 
@@ -63,26 +67,43 @@ class PycomposeSide:
         self.eng.layout.container_dir(self.runner.id).mkdir(parents=True, exist_ok=True)
         self.make_info = make_info
 
-    def create_rm(self) -> None:
+    def create_rm(self) -> float:
         name = "bn" + uuid.uuid4().hex[:8]
+        t = time.perf_counter()
         self.eng.networks.create(self.NetworkSpec(name=name))
         self.eng.networks.remove(name)
+        return time.perf_counter() - t
 
-    def cli_create_rm(self) -> None:
-        name = "bc" + uuid.uuid4().hex[:8]
+    def _cli(self, *argv: str) -> float:
         base = [sys.executable, "-m", "compose", "--root", str(self.eng.layout.root),
                 "--runroot", str(self.eng.layout.runroot), "network"]
-        subprocess.run(base + ["create", name], check=True, capture_output=True, cwd=REPO)
-        subprocess.run(base + ["rm", name], check=True, capture_output=True, cwd=REPO)
+        t = time.perf_counter()
+        subprocess.run(base + list(argv), check=True, capture_output=True, cwd=REPO)
+        return time.perf_counter() - t
 
-    def attach(self) -> None:
+    def cli_create(self) -> float:
+        name = "bc" + uuid.uuid4().hex[:8]
+        took = self._cli("create", name)
+        self.eng.networks.remove(name)
+        return took
+
+    def cli_rm(self) -> float:
+        name = "br" + uuid.uuid4().hex[:8]
+        self.eng.networks.create(self.NetworkSpec(name=name))
+        return self._cli("rm", name)
+
+    def attach(self) -> float:
         info = self.make_info(networks={self.net: self.EndpointSpec(aliases=("svc",))})
+        t = time.perf_counter()
         self.eng.networks.setup_sandbox(info)
         self.eng.networks.teardown_sandbox(info.id)
+        return time.perf_counter() - t
 
-    def hot_connect(self) -> None:
+    def hot_connect(self) -> float:
+        t = time.perf_counter()
         self.eng.networks.connect(self.net2, self.runner.id)
         self.eng.networks.disconnect(self.net2, self.runner.id)
+        return time.perf_counter() - t
 
     def close(self) -> None:
         self.eng.networks.teardown_sandbox(self.runner.id)
@@ -105,22 +126,55 @@ class DockerSide:
         sh("docker", "network", "create", self.net2)
         self.runner = sh("docker", "run", "-d", "--network", self.net, self.IMAGE, "sleep", "3600")
 
-    def create_rm(self) -> None:
+    def create_rm(self) -> float:
         name = "bn" + uuid.uuid4().hex[:8]
+        t = time.perf_counter()
         sh("docker", "network", "create", name)
         sh("docker", "network", "rm", name)
+        return time.perf_counter() - t
 
-    cli_create_rm = create_rm
+    def cli_create(self) -> float:
+        name = "bc" + uuid.uuid4().hex[:8]
+        t = time.perf_counter()
+        sh("docker", "network", "create", name)
+        took = time.perf_counter() - t
+        sh("docker", "network", "rm", name)
+        return took
 
-    def attach(self) -> None:
+    def cli_rm(self) -> float:
+        name = "br" + uuid.uuid4().hex[:8]
+        sh("docker", "network", "create", name)
+        t = time.perf_counter()
+        sh("docker", "network", "rm", name)
+        return time.perf_counter() - t
+
+    def attach(self) -> float:
+        t = time.perf_counter()
         sh("docker", "network", "connect", "--alias", "svc", self.net2, self.runner)
         sh("docker", "network", "disconnect", self.net2, self.runner)
+        return time.perf_counter() - t
 
     hot_connect = attach
 
     def close(self) -> None:
         subprocess.run(["docker", "rm", "-f", self.runner], capture_output=True)
         subprocess.run(["docker", "network", "rm", self.net, self.net2], capture_output=True)
+
+
+def report(scenarios, sides, times, floor) -> None:
+    both = len(sides) == 2
+    print(f"{'scenario':<14}" + "".join(f"{k:>14}" for k in sides) + ("       ratio" if both else "")
+          + ("   python floor  pycompose-floor" if floor is not None else ""))
+    for scenario in scenarios:
+        meds = {k: statistics.median(times[(scenario, k)]) for k in sides}
+        line = f"{scenario:<14}" + "".join(f"{meds[k] * 1000:>12.1f}ms" for k in sides)
+        if both:
+            line += f"{meds['pycompose'] / meds['docker']:>11.2f}x"
+        if scenario.startswith("cli_") and floor is not None and "pycompose" in meds:
+            line += f"{floor * 1000:>13.1f}ms{(meds['pycompose'] - floor) * 1000:>15.1f}ms"
+        print(line)
+    if floor is not None:
+        print(f"python floor = `{sys.executable} -c pass`, median of the CLI rounds")
 
 
 def main() -> int:
@@ -138,22 +192,18 @@ def main() -> int:
                 sides["docker"] = DockerSide(tmp)
             else:
                 print("docker not available")
-        scenarios = ["create_rm", "cli_create_rm", "attach", "hot_connect"]
+        scenarios = ["create_rm", "cli_create", "cli_rm", "attach", "hot_connect"]
         times = {(s, k): [] for s in scenarios for k in sides}
+        floor = []
         for scenario in scenarios:
             for side in sides.values():                    # warm-up (netd start, image cache)
                 getattr(side, scenario)()
             for _ in range(args.rounds):
                 for key, side in sides.items():
-                    times[(scenario, key)].append(timed(getattr(side, scenario)))
-        print(f"{'scenario':<14}" + "".join(f"{k:>14}" for k in sides) +
-              ("       ratio" if len(sides) == 2 else ""))
-        for scenario in scenarios:
-            meds = {k: statistics.median(times[(scenario, k)]) for k in sides}
-            line = f"{scenario:<14}" + "".join(f"{meds[k] * 1000:>12.1f}ms" for k in sides)
-            if len(sides) == 2:
-                line += f"{meds['pycompose'] / meds['docker']:>11.2f}x"
-            print(line)
+                    times[(scenario, key)].append(getattr(side, scenario)())
+                if scenario.startswith("cli_"):
+                    floor.append(timed(lambda: subprocess.run([sys.executable, "-c", "pass"])))
+        report(scenarios, sides, times, statistics.median(floor) if floor else None)
     finally:
         for side in sides.values():
             side.close()

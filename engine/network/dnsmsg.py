@@ -3,9 +3,8 @@ answers with A / PTR records, or an error / empty answer. Standard library only.
 """
 from __future__ import annotations
 
-import ipaddress
+import socket
 import struct
-from dataclasses import dataclass
 
 TYPE_A, TYPE_PTR, TYPE_AAAA, TYPE_ANY = 1, 12, 28, 255
 CLASS_IN = 1
@@ -16,14 +15,16 @@ class DNSFormatError(ValueError):
     pass
 
 
-@dataclass
 class Query:
-    id: int
-    flags: int
-    name: str           # lower case, no trailing dot
-    qtype: int
-    qclass: int
-    question: bytes     # the raw question section (echoed in answers)
+    """A parsed question (a plain class: netd starts without importing dataclasses)."""
+
+    __slots__ = ("id", "flags", "name", "qtype", "qclass", "question")
+
+    def __init__(self, id: int, flags: int, name: str, qtype: int, qclass: int,
+                 question: bytes) -> None:
+        self.id, self.flags, self.qtype, self.qclass = id, flags, qtype, qclass
+        self.name = name            # lower case, no trailing dot
+        self.question = question    # the raw question section (echoed in answers)
 
     @property
     def recursion_desired(self) -> bool:
@@ -80,10 +81,13 @@ def _header(q: Query, rcode: int, ancount: int) -> bytes:
 
 
 def answer_a(q: Query, addresses: list[str], ttl: int = 600) -> bytes:
+    """A records (IPv4 addresses), or AAAA records when ``q`` asks for AAAA."""
+    family, rtype, size = ((socket.AF_INET6, TYPE_AAAA, 16) if q.qtype == TYPE_AAAA
+                           else (socket.AF_INET, TYPE_A, 4))
     records = b""
     for addr in addresses:
-        records += b"\xc0\x0c" + struct.pack("!HHIH", TYPE_A, CLASS_IN, ttl, 4)
-        records += ipaddress.IPv4Address(addr).packed
+        records += b"\xc0\x0c" + struct.pack("!HHIH", rtype, CLASS_IN, ttl, size)
+        records += socket.inet_pton(family, addr)
     return _header(q, RCODE_OK, len(addresses)) + q.question + records
 
 
@@ -107,7 +111,13 @@ def formerr(data: bytes) -> bytes | None:
 
 
 def reverse_name_to_ip(name: str) -> str | None:
-    """'2.0.28.172.in-addr.arpa' -> '172.28.0.2'."""
+    """'2.0.28.172.in-addr.arpa' -> '172.28.0.2'; '<32 nibbles>.ip6.arpa' -> the IPv6 text."""
+    if name.endswith(".ip6.arpa"):
+        nibbles = name[:-len(".ip6.arpa")].split(".")
+        if len(nibbles) != 32 or not all(len(n) == 1 and n in "0123456789abcdef" for n in nibbles):
+            return None
+        packed = bytes.fromhex("".join(reversed(nibbles)))
+        return socket.inet_ntop(socket.AF_INET6, packed)
     suffix = ".in-addr.arpa"
     if not name.endswith(suffix):
         return None
@@ -124,7 +134,7 @@ def build_query(name: str, qtype: int = TYPE_A, qid: int = 0x1234) -> bytes:
 
 
 def parse_a_answers(data: bytes) -> tuple[int, list[str]]:
-    """(rcode, [A addresses]) of a response (tests and tools)."""
+    """(rcode, [A and AAAA addresses]) of a response (tests and tools)."""
     qid, flags, qd, an = struct.unpack("!HHHH", data[:8])
     off = 12
     for _ in range(qd):
@@ -136,6 +146,8 @@ def parse_a_answers(data: bytes) -> tuple[int, list[str]]:
         rtype, _cls, _ttl, rdlen = struct.unpack("!HHIH", data[off:off + 10])
         off += 10
         if rtype == TYPE_A and rdlen == 4:
-            addrs.append(str(ipaddress.IPv4Address(data[off:off + 4])))
+            addrs.append(socket.inet_ntop(socket.AF_INET, data[off:off + 4]))
+        elif rtype == TYPE_AAAA and rdlen == 16:
+            addrs.append(socket.inet_ntop(socket.AF_INET6, data[off:off + 16]))
         off += rdlen
     return flags & 0xF, addrs

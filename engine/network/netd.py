@@ -30,7 +30,7 @@ import time
 from . import dnsmsg
 from .resolver import Resolver
 
-IDLE_EXIT_SECONDS = 2.0
+IDLE_EXIT_SECONDS = 30.0           # lingers like a daemon between commands (one `up` after another)
 UPSTREAM_TIMEOUT = 2.0
 
 
@@ -45,20 +45,23 @@ class Registration:
 
 
 class Netd:
-    def __init__(self, sock_path: str) -> None:
+    def __init__(self, sock_path: str, listen_fd: int | None = None) -> None:
         self.sock_path = sock_path
         self.sel = selectors.DefaultSelector()
         self.regs: dict[str, Registration] = {}
         self.resolver = Resolver()
         self.lock = threading.Lock()
         self.last_change = time.monotonic()
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            os.unlink(sock_path)
-        except FileNotFoundError:
-            pass
-        self.listener.bind(sock_path)
-        self.listener.listen(64)
+        if listen_fd is not None:                 # bound and listening by the starter
+            self.listener = socket.socket(fileno=listen_fd)
+        else:
+            self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                os.unlink(sock_path)
+            except FileNotFoundError:
+                pass
+            self.listener.bind(sock_path)
+            self.listener.listen(128)
         self.sel.register(self.listener, selectors.EVENT_READ, ("control", None))
 
     # ------------------------------------------------------------------ main loop
@@ -167,12 +170,12 @@ class Netd:
                 names = self.resolver.reverse(reg.netdirs, ip) if ip else []
                 if names:
                     return dnsmsg.answer_ptr(q, names)
-            else:
-                addrs = self.resolver.lookup(reg.netdirs, q.name)
-                if addrs:
-                    if q.qtype in (dnsmsg.TYPE_A, dnsmsg.TYPE_ANY):
-                        return dnsmsg.answer_a(q, addrs)
-                    return dnsmsg.answer_a(q, [])           # known name, no such record type
+            elif self.resolver.known(reg.netdirs, q.name):
+                if q.qtype in (dnsmsg.TYPE_A, dnsmsg.TYPE_ANY):
+                    return dnsmsg.answer_a(q, self.resolver.lookup(reg.netdirs, q.name))
+                if q.qtype == dnsmsg.TYPE_AAAA:
+                    return dnsmsg.answer_a(q, self.resolver.lookup(reg.netdirs, q.name, "names6"))
+                return dnsmsg.answer_a(q, [])               # known name, no such record type
             internal = self.resolver.is_internal_only(reg.netdirs)
         if internal or not reg.upstreams:
             return dnsmsg.answer_error(q, dnsmsg.RCODE_SERVFAIL if not internal
@@ -234,7 +237,14 @@ def _recv_exact(conn, n: int) -> bytes:
 
 
 def main(argv: list[str]) -> int:
-    Netd(argv[0]).serve()
+    """argv: SOCKET [--listen-fd N] [--first JSON --fds N,N...] (see netd_client._spawn)."""
+    opts = dict(zip(argv[1::2], argv[2::2]))
+    listen_fd = int(opts["--listen-fd"]) if "--listen-fd" in opts else None
+    netd = Netd(argv[0], listen_fd)
+    if "--first" in opts:
+        fds = [int(fd) for fd in opts.get("--fds", "").split(",") if fd]
+        netd._handle(json.loads(opts["--first"]), fds)
+    netd.serve()
     return 0
 
 

@@ -41,18 +41,24 @@ class Resolver:
         self._cache[path] = (key, table)
         return table
 
-    def lookup(self, netdirs: list[str], name: str) -> list[str]:
-        """IPv4 addresses for ``name`` on these networks, rotated on each call (round robin)."""
+    def known(self, netdirs: list[str], name: str) -> bool:
+        """True if ``name`` is a name of these networks (with an IPv4 or IPv6 address)."""
+        name = name.lower().rstrip(".")
+        return any(name in self.table(d).get("names", {}) for d in netdirs)
+
+    def lookup(self, netdirs: list[str], name: str, family: str = "names") -> list[str]:
+        """IPv4 addresses (``family="names6"``: IPv6 ones) for ``name`` on these networks,
+        rotated on each call (round robin)."""
         name = name.lower().rstrip(".")
         found: list[str] = []
         for netdir in netdirs:
-            for ip in self.table(netdir).get("names", {}).get(name, ()):
+            for ip in self.table(netdir).get(family, {}).get(name, ()):
                 if ip not in found:
                     found.append(ip)
         if len(found) > 1:
             if len(self._rotation) > 4096:
                 self._rotation.clear()
-            key = (tuple(netdirs), name)
+            key = (tuple(netdirs), name, family)
             shift = self._rotation[key] % len(found)
             self._rotation[key] += 1
             found = found[shift:] + found[:shift]
@@ -72,10 +78,11 @@ class Resolver:
 
 def _names_of(doc: dict) -> dict:
     names: dict[str, list[str]] = defaultdict(list)
+    names6: dict[str, list[str]] = defaultdict(list)
     ptr: dict[str, list[str]] = {}
     network = doc.get("network", "")
     for cid, ep in sorted(doc.get("endpoints", {}).items(), key=lambda kv: kv[1].get("ip", "")):
-        ip = ep.get("ip")
+        ip, ip6 = ep.get("ip"), ep.get("ip6")
         if not ip:
             continue
         cname = ep.get("name", "")
@@ -86,6 +93,11 @@ def _names_of(doc: dict) -> dict:
             key = (key or "").lower().rstrip(".")
             if key and ip not in names[key]:
                 names[key].append(ip)
+            if key and ip6 and ip6 not in names6[key]:
+                names6[key].append(ip6)
         if cname:
             ptr[ip] = [f"{cname}.{network}" if network else cname]
-    return {"names": dict(names), "ptr": ptr, "internal": bool(doc.get("internal"))}
+            if ip6:
+                ptr[ip6] = ptr[ip]
+    return {"names": dict(names), "names6": dict(names6), "ptr": ptr,
+            "internal": bool(doc.get("internal"))}
