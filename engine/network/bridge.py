@@ -19,20 +19,30 @@ def veth_name(cid: str, net_id: str) -> str:
     return "pcv" + hashlib.sha256(f"{cid}/{net_id}".encode()).hexdigest()[:11]
 
 
-def ensure_bridge(rec: dict, fresh: bool = False) -> None:
-    """Create the bridge (+ address, iptables rules) of a network unless it exists already.
+# The bridge's ifalias says whether the network's iptables rules exist: a network made by
+# `network create` gets them only when its first endpoint joins (a network nobody uses costs
+# no iptables process to create or remove). The mark lives and dies with the device, like the
+# rules (a reboot voids both). Bridges without the mark have their rules.
+NO_RULES, RULES = "pycompose:norules", "pycompose:rules"
 
-    After a reboot the record survives but the device does not: this brings it back."""
+
+def ensure_bridge(rec: dict, fresh: bool = False) -> None:
+    """Create the bridge of a network unless it exists already. ``fresh`` (network create):
+    the bridge alone, marked NO_RULES (rules come with the first endpoint, ensure_rules).
+    Otherwise (after a reboot the record survives but the device does not) the bridge and its
+    rules; stale rules of a previous boot are found in one iptables-save and deleted in the
+    iptables-restore that adds the new ones."""
     bridge = rec["bridge"]
     if sysnet.link_exists(bridge):
         return
-    # stale rules of a previous boot are found in one iptables-save and deleted together
-    # with the new rules' insertion (one iptables-restore)
-    saved = None if fresh else sysnet.save_rules()
-    firewall.ensure_base(saved)
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
     try:
         _netlink(rtnl.create_bridge, bridge, rec["gateway"], prefix)
+        if fresh:
+            _set_mark(bridge, NO_RULES)
+            return
+        saved = sysnet.save_rules()
+        firewall.ensure_base(saved)
         if not rec["internal"]:
             firewall.enable_forwarding(bridge)
         firewall.add_network_rules(rec["id"], bridge, rec["subnet"], rec["internal"], saved)
@@ -41,8 +51,32 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
         raise
 
 
+def ensure_rules(rec: dict) -> None:
+    """The network's iptables rules, unless its bridge has them (call with the network lock)."""
+    bridge = rec["bridge"]
+    if _mark(bridge) != NO_RULES:
+        return
+    _set_mark(bridge, RULES)              # first: a crash half-way leaves rules to remove
+    if not rec["internal"]:
+        firewall.enable_forwarding(bridge)
+    firewall.add_network_rules(rec["id"], bridge, rec["subnet"], rec["internal"])
+
+
+def _mark(bridge: str) -> str:
+    try:
+        with open(f"/sys/class/net/{bridge}/ifalias") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _set_mark(bridge: str, mark: str) -> None:
+    sysnet.write_proc(f"/sys/class/net/{bridge}/ifalias", mark)
+
+
 def remove_bridge(rec: dict) -> None:
-    firewall.remove_network_rules(rec["id"], rec)
+    if _mark(rec["bridge"]) != NO_RULES:
+        firewall.remove_network_rules(rec["id"], rec)
     sysnet.delete_link(rec["bridge"])
 
 

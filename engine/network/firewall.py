@@ -105,6 +105,22 @@ def network_rules(net_id: str, bridge: str, subnet: str, internal: bool) -> dict
     return {"filter": filt, "nat": nat}
 
 
+# Checked at the top of an optimistic restore: if our chains and jumps are not all in place
+# the whole (atomic) restore fails, and we make them and try again.
+BASE_CHECKS = {"filter": [f"-C FORWARD -j {FWD}"], "nat": [f"-C POSTROUTING -j {POST}",
+               f"-C OUTPUT -m addrtype --dst-type LOCAL -j {DNAT}"]}
+
+
+def restore_with_base(rules: dict) -> None:
+    """One ``iptables-restore`` adding ``rules`` after checking the base chains and jumps in
+    the same transaction (no separate ``iptables -C`` process); only when they are missing,
+    ensure_base and a second restore."""
+    checked = {table: BASE_CHECKS.get(table, []) + lines for table, lines in rules.items()}
+    if _ready or not sysnet.restore(checked, check=False):
+        ensure_base()
+        sysnet.restore(rules)
+
+
 def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool,
                       saved: dict | None = None) -> None:
     """Add the network's rules; with ``saved`` (``sysnet.save_rules()``) any stale rule of the
@@ -114,7 +130,9 @@ def add_network_rules(net_id: str, bridge: str, subnet: str, internal: bool,
         tag = network_tag(net_id)
         rules = {"filter": sysnet.tagged_deletions(saved, "filter", [ISO, FWD], tag) + rules["filter"],
                  "nat": sysnet.tagged_deletions(saved, "nat", [POST], tag) + rules["nat"]}
-    sysnet.restore(rules)
+        sysnet.restore(rules)
+        return
+    restore_with_base(rules)
 
 
 def remove_network_rules(net_id: str, rec: dict | None = None) -> None:
@@ -138,7 +156,7 @@ def port_rules(cid: str, forwards) -> dict:
 
 
 def add_port_rules(cid: str, forwards) -> None:
-    sysnet.restore(port_rules(cid, forwards))
+    restore_with_base(port_rules(cid, forwards))
 
 
 def remove_container_rules(cid: str, forwards=None) -> None:

@@ -86,6 +86,7 @@ def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool)
     with store.lock(svc.layout, rec["id"]):
         if not sysnet.link_exists(rec["bridge"]):
             _bring_up(svc, rec)
+        bridge.ensure_rules(rec)
         eps = _prune_stale(svc, rec)
         ip = _pick_ip(rec, ep, eps)
         mac = ep.mac_address or bridge.mac_for(ip)
@@ -166,7 +167,6 @@ def _publish(svc, state, bindings, records, gw_net=None):
         state["forwards"] = ports.forwards(resolved, first_ip)
         state["pending_ports"] = True
         _save(svc, state)
-        firewall.ensure_base()
         firewall.add_port_rules(state["cid"], state["forwards"])
     except BaseException:
         for s in holds:

@@ -25,7 +25,7 @@ def test_create_inspect_list_remove(net_engine):
     info = net_engine.networks.create(NetworkSpec(name=name, labels={"com.docker.compose.project": "p1"}))
     assert len(info.id) == 64 and len(info.bridge) <= 15
     assert os.path.exists(f"/sys/class/net/{info.bridge}")
-    assert len(_rules_for(info.id)) >= 5                    # isolation, forward, masquerade
+    assert _rules_for(info.id) == []              # rules come with the first endpoint
     pool = info.subnets[0]
     assert pool.gateway.endswith(".1")
     addr = subprocess.run(["ip", "-4", "addr", "show", info.bridge], capture_output=True, text=True).stdout
@@ -39,6 +39,15 @@ def test_create_inspect_list_remove(net_engine):
     assert other.subnets[0].subnet != pool.subnet
     net_engine.networks.remove(name)
     assert not os.path.exists(f"/sys/class/net/{info.bridge}") and _rules_for(info.id) == []
+    # a network that had endpoints: its rules exist from the first one on, go with the network
+    used = net_engine.networks.create(NetworkSpec(name=unique("u")))
+    member = make_info(networks={used.name: EndpointSpec()})
+    net_engine.networks.setup_sandbox(member)
+    assert len(_rules_for(used.id)) >= 5                    # isolation, forward, masquerade
+    net_engine.networks.teardown_sandbox(member.id)
+    assert len(_rules_for(used.id)) >= 5                    # kept while the network exists
+    net_engine.networks.remove(used.name)
+    assert _rules_for(used.id) == [] and not os.path.exists(f"/sys/class/net/{used.bridge}")
     with pytest.raises(NotFound, match="not found"):
         net_engine.networks.inspect(name)
     assert net_engine.networks.prune() == [other.name]
