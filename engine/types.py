@@ -68,6 +68,8 @@ class PortBinding:
     protocol: str = "tcp"                     # "tcp" | "udp" | "sctp"
     host_ip: str = ""                         # "" = all addresses
     host_port: Optional[int] = None           # None / 0 = pick a free port
+    host_port_end: Optional[int] = None       # "8000-8010:80": the first free port of
+                                              # host_port..host_port_end (like Docker)
 
 
 @dataclass(frozen=True)
