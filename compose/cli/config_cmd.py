@@ -56,9 +56,9 @@ def config(
     elif list_services:
         text = r.lines(r.services_in_dependency_order(project))
     elif list_volumes:
-        text = r.lines(sorted(project.volumes))
+        text = r.lines(r.resource_names(project, "volumes"))
     elif list_networks:
-        text = r.lines(sorted(project.networks))
+        text = r.lines(r.resource_names(project, "networks"))
     elif list_images:
         text = r.lines(r.images(project))
     elif list_profiles:

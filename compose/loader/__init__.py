@@ -18,7 +18,8 @@ Phases (one module each, run in this order by ``compose.loader.pipeline``):
     canonical   short -> long syntax, defaults as Docker Compose fills them, paths (§5.6)
     profiles    active services (§5.8a)
     checks      semantic checks (§5.15)
-    bind        canonical dict -> frozen dataclasses (compose.model)
+    bind        canonical dict -> frozen dataclasses (compose.model); ``load_config`` stops
+                before it (LoadedConfig, plain dicts: what ``pycompose config`` prints)
 
 Every user mistake is raised as compose.errors.ConfigError (issues with file/path/line) or
 another ComposeError; nothing else escapes for bad input.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from .options import LoadOptions
 
-__all__ = ["LoadOptions", "load_project", "load_config_dict"]
+__all__ = ["LoadOptions", "load_project", "load_config", "load_config_dict"]
 
 
 def load_project(opts: LoadOptions):
@@ -36,6 +37,13 @@ def load_project(opts: LoadOptions):
     return _load(opts)
 
 
+def load_config(opts: LoadOptions):
+    """Load, validate and normalise -> LoadedConfig (plain dicts, compose.model not imported)."""
+    from .pipeline import load_config as _load
+    return _load(opts)
+
+
 def load_config_dict(opts: LoadOptions) -> dict:
     """The canonical dict only (what ``config --format json`` prints)."""
-    return load_project(opts).as_dict()
+    from .merge import copy_data
+    return copy_data(load_config(opts).config)

@@ -5,7 +5,7 @@ import sys
 from typing import Iterable
 
 from compose.errors import ComposeError, UsageError
-from compose.loader import LoadOptions, load_project
+from compose.loader import LoadOptions, load_config
 
 
 def _warn(message: str) -> None:
@@ -19,29 +19,42 @@ def load_options(g, **kw) -> LoadOptions:
 
 
 def load(opts: LoadOptions):
-    return load_project(opts)
+    """-> LoadedConfig (plain dicts; compose.model is imported only for --hash)."""
+    return load_config(opts)
 
 
 def lines(items: Iterable) -> str:
     return "".join(f"{i}\n" for i in items)
 
 
-def images(project) -> list:
+def images(loaded) -> list:
     out = []
-    for name, svc in sorted(project.services.items()):
-        out.append(svc.image or f"{project.name}-{name}")
+    for name, svc in sorted(loaded.services.items()):
+        image = svc.get("image")
+        out.append(str(image) if image is not None and image != "" else f"{loaded.name}-{name}")
     return out
 
 
-def profiles(project) -> list:
+def resource_names(loaded, section: str) -> list:
+    """Names of the top-level networks/volumes the services use (--networks, --volumes)."""
+    names = loaded.config.get(section) or {}
+    if loaded.raw:                       # the raw map keeps unused ones; Docker lists used ones
+        from .project_norm import _used
+        nets, vols, _, _ = _used({k: v for k, v in loaded.services.items() if isinstance(v, dict)})
+        names = [n for n in names if n in (nets if section == "networks" else vols)]
+    return sorted(names)
+
+
+def profiles(loaded) -> list:
     found = set()
-    for svc in list(project.services.values()) + list(project.disabled_services.values()):
-        found.update(svc.profiles)
+    for svc in list(loaded.services.values()) + list(loaded.disabled.values()):
+        found.update(str(p) for p in (svc or {}).get("profiles") or ())
     return sorted(found)
 
 
-def hashes(project, spec: str) -> str:
+def hashes(loaded, spec: str) -> str:
     from compose.hashing import service_hash
+    project = loaded.bind()
     names = sorted(project.services) if spec.strip() == "*" else [s.strip() for s in spec.split(",") if s.strip()]
     out = []
     for name in names:
@@ -55,7 +68,7 @@ def document(project, fmt: str, interpolated: bool = True) -> str:
     """The project document; without interpolation Docker Compose prints the raw map form
     (all keys sorted, no Go struct quirks, ``$`` not escaped)."""
     from compose.loader.output import to_json, to_yaml, to_plain_json, to_plain_yaml
-    data = project.as_dict()
+    data = project.config
     if not interpolated:
         return to_plain_json(data) if fmt == "json" else to_plain_yaml(data)
     return to_json(data) if fmt == "json" else to_yaml(data)
@@ -84,19 +97,35 @@ def emit(text: str, output: str | None) -> None:
     sys.stdout.write(text)
 
 
-def services_in_dependency_order(project) -> list:
+def _dependencies(svc: dict) -> set:
+    """depends_on plus the implicit edges (links, service:X modes, volumes_from)."""
+    deps = {str(d) for d in (svc.get("depends_on") or {})}
+    for link in svc.get("links") or ():
+        deps.add(str(link).split(":", 1)[0])
+    for key in ("network_mode", "ipc", "pid", "uts", "cgroup"):
+        mode = svc.get(key)
+        if isinstance(mode, str) and mode.startswith("service:"):
+            deps.add(mode[len("service:"):])
+    for vf in svc.get("volumes_from") or ():
+        if not str(vf).startswith("container:"):
+            deps.add(str(vf).split(":", 1)[0])
+    return deps
+
+
+def services_in_dependency_order(loaded) -> list:
     """Docker Compose's order: names sorted, each preceded by its (recursive) dependencies."""
+    services = loaded.services
     done: list = []
     seen: set = set()
 
     def visit(name: str) -> None:
-        if name in seen or name not in project.services:
+        if name in seen or name not in services:
             return
         seen.add(name)
-        for dep in sorted(project.services[name].dependencies()):
+        for dep in sorted(_dependencies(services[name] or {})):
             visit(dep)
         done.append(name)
 
-    for name in sorted(project.services):
+    for name in sorted(services):
         visit(name)
     return done

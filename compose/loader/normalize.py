@@ -16,7 +16,7 @@ import shlex
 from typing import Any
 
 from compose.errors import ConfigError
-from compose.model import parse_bytes, parse_duration
+from .units import parse_bytes, parse_duration
 
 from .shortsyntax import scalar_str
 

@@ -137,7 +137,8 @@ def _name_from_files(loader: FileLoader, files: list) -> list:
     return names
 
 
-def load_project(opts: LoadOptions):
+def load_config(opts: LoadOptions):
+    """-> LoadedConfig (plain dicts; compose.model is not imported)."""
     ctx = discovery.resolve(opts)
     env = dict(ctx.environment)
     loader = FileLoader(opts, env, ctx.project_dir)
@@ -146,3 +147,8 @@ def load_project(opts: LoadOptions):
     merged = merge_files(loader, ctx.files)
     from .project_norm import finish
     return finish(merged, name=name, ctx=ctx, opts=opts, env=env, interp=loader.interp)
+
+
+def load_project(opts: LoadOptions):
+    """-> compose.model.Project."""
+    return load_config(opts).bind()

@@ -5,6 +5,7 @@ import os
 
 from compose.errors import ConfigError
 
+from .loaded import LoadedConfig
 from .service_norm import ServiceContext, normalize_service
 from .shortsyntax import scalar_str
 
@@ -159,8 +160,8 @@ def _used(services: dict) -> tuple:
     return nets, vols, secrets, configs
 
 
-def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
-    from compose.model import Project
+def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp) -> LoadedConfig:
+    """The project after merge: normalised services, profiles, names, checks (not bound)."""
     from .checks import check_project
     services_in = merged.get("services") or {}
     if not isinstance(services_in, dict):
@@ -207,24 +208,14 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp):
     for key, value in merged.items():
         if isinstance(key, str) and key.startswith("x-"):
             config[key] = value
-    try:
-        return _bind(Project, config, ctx, env, active, disabled, hash_sources, enabled)
-    except (ValueError, TypeError) as e:
-        raise ConfigError(f"invalid value in project: {e}") from None
+    return LoadedConfig(name=name, config=config, working_dir=ctx.project_dir,
+                        config_files=ctx.files, environment=env, profiles=active,
+                        env_files=ctx.env_files, disabled=disabled, hash_sources=hash_sources)
 
 
-def _bind(Project, config, ctx, env, active, disabled, hash_sources, enabled):
-    return Project.from_dict(config, working_dir=ctx.project_dir, config_files=ctx.files,
-                             environment=env, profiles=active, disabled=disabled,
-                             env_files=ctx.env_files,
-                             hash_sources={k: v for k, v in hash_sources.items() if k in enabled})
-
-
-def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict):
+def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict) -> LoadedConfig:
     """``--no-interpolate``: Docker Compose prints the merged map nearly as written (no type
     coercion, no profile filtering, nothing dropped) plus names, default network, paths."""
-    import dataclasses
-    from compose.model import Project, Service
     services = {}
     for sname, svc in (merged.get("services") or {}).items():
         svc = dict(svc or {})
@@ -246,13 +237,6 @@ def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict):
             config[key] = {k: dict(v or {}, name=(v or {}).get("name") or
                                    (k if (v or {}).get("external") else f"{name}_{k}"))
                            for k, v in config[key].items()}
-    bound = {}
-    for sname, svc in services.items():
-        try:
-            bound[sname] = Service.from_dict(sname, svc)
-        except (TypeError, ValueError, AttributeError, KeyError):
-            bound[sname] = Service(name=sname, raw=svc)
-    project = Project.from_dict({"name": name}, working_dir=ctx.project_dir,
-                                config_files=ctx.files, environment=env, profiles=ctx.profiles,
-                                env_files=ctx.env_files)
-    return dataclasses.replace(project, services=bound, config_dict=config)
+    return LoadedConfig(name=name, config=config, working_dir=ctx.project_dir,
+                        config_files=ctx.files, environment=env, profiles=ctx.profiles,
+                        env_files=ctx.env_files, raw=True)

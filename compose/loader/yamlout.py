@@ -28,7 +28,8 @@ def _analyze(text: str):
     global _analyzer
     if _analyzer is None:
         import io
-        import yaml
+        from .yamllib import yaml_module
+        yaml = yaml_module()
         _analyzer = yaml.emitter.Emitter(io.StringIO(), allow_unicode=True)
     return _analyzer.analyze_scalar(text)
 

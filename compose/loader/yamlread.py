@@ -86,64 +86,95 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+_TAGGED = ("!reset", "!override")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN: dict = {}                 # plain scalar text -> resolved value (values are immutable)
+
+
+def _plain(text: str) -> Any:
+    value = _PLAIN.get(text, _PLAIN)
+    if value is _PLAIN:
+        value = _PLAIN[text] = resolve_plain(text)
+    return value
+
+
 class _Builder:
+    """Node graph -> plain data, recording the line of every key path (hot loop: keep lean)."""
+
     def __init__(self, file: str) -> None:
+        from .yamllib import yaml_module
+        yaml = yaml_module()
         self.file = file
         self.lines: dict = {}
         self.active: set = set()
+        self.scalar_cls = yaml.ScalarNode
+        self.seq_cls = yaml.SequenceNode
 
     def fail(self, node, path: str, message: str):
         line = node.start_mark.line + 1 if node is not None else None
         raise ConfigError([Issue(message, file=self.file, path=path, line=line)])
 
     def build(self, node, path: str) -> Any:
-        import yaml
-        if path:
-            self.lines.setdefault(path, node.start_mark.line + 1)
-        tag = node.tag or ""
-        if tag in ("!reset", "!override"):
+        if path and path not in self.lines:
+            self.lines[path] = node.start_mark.line + 1
+        tag = node.tag
+        if tag in _TAGGED:
             inner = self._untagged(node, path)
             return Reset(inner) if tag == "!reset" else Override(inner)
-        if isinstance(node, yaml.ScalarNode):
+        cls = node.__class__
+        if cls is self.scalar_cls:
             return self._scalar(node)
         if id(node) in self.active:
             self.fail(node, path, "recursive YAML alias")
         self.active.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode):
-                return [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+            if cls is self.seq_cls:
+                return self._sequence(node, path)
             return self._mapping(node, path)
         finally:
             self.active.discard(id(node))
 
+    def _sequence(self, node, path: str) -> list:
+        out = []
+        lines, scalar_cls = self.lines, self.scalar_cls
+        for i, item in enumerate(node.value):
+            sub = f"{path}[{i}]"
+            if item.__class__ is scalar_cls and item.tag not in _TAGGED:
+                if sub not in lines:
+                    lines[sub] = item.start_mark.line + 1
+                out.append(self._scalar(item))
+            else:
+                out.append(self.build(item, sub))
+        return out
+
     def _untagged(self, node, path: str) -> Any:
-        import yaml
-        if isinstance(node, yaml.ScalarNode):
+        if node.__class__ is self.scalar_cls:
             return None if node.value == "" and not node.style else self._scalar(node, force=True)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        if node.__class__ is self.seq_cls:
+            return self._sequence(node, path)
         return self._mapping(node, path)
 
-    def _scalar(self, node, force: bool = False) -> Any:
+    @staticmethod
+    def _scalar(node, force: bool = False) -> Any:
         if node.style:                             # quoted, literal or folded: a string
             return node.value
         if not force and node.tag not in _IMPLICIT:
             return node.value                      # explicitly tagged (e.g. !!binary): keep text
-        return resolve_plain(node.value)
+        return _plain(node.value)
 
     def _mapping(self, node, path: str) -> dict:
-        import yaml
         out: dict = {}
         merged: dict = {}
+        lines, scalar_cls = self.lines, self.scalar_cls
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or (
-                    isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<"
-                    and key_node.style is None):
+            key_is_scalar = key_node.__class__ is scalar_cls
+            if key_node.tag == _MERGE_TAG or (key_is_scalar and key_node.value == "<<"
+                                              and not key_node.style):
                 for src in self._merge_sources(value_node, path):
                     for k, v in src.items():
                         merged.setdefault(k, v)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not key_is_scalar:
                 self.fail(key_node, path, "mapping keys must be strings")
             key = self._scalar(key_node)
             if not isinstance(key, str):
@@ -151,17 +182,19 @@ class _Builder:
                 self.fail(key_node, path, f"non-string key{where}: {key_node.value}")
             sub = f"{path}.{key}" if path else key
             if key in out:
-                first = self.lines.get(sub)
+                first = lines.get(sub)
                 self.fail(key_node, sub, f"mapping key {key!r} already defined at line {first}")
-            out[key] = self.build(value_node, sub)
-            self.lines[sub] = key_node.start_mark.line + 1
+            if value_node.__class__ is scalar_cls and value_node.tag not in _TAGGED:
+                out[key] = self._scalar(value_node)
+            else:
+                out[key] = self.build(value_node, sub)
+            lines[sub] = key_node.start_mark.line + 1
         for k, v in merged.items():
             out.setdefault(k, v)
         return out
 
     def _merge_sources(self, node, path: str) -> list:
-        import yaml
-        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        nodes = node.value if node.__class__ is self.seq_cls else [node]
         sources = []
         for n in nodes:
             value = self.build(n, path)
@@ -171,23 +204,12 @@ class _Builder:
         return sources
 
 
-def _loader_class():
-    import yaml
-    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-    return base
-
-
 def read_yaml(text: str, file: str) -> Document:
     """Parse one compose file. Empty documents give {}. Raises ConfigError on bad YAML."""
-    import yaml
+    from .yamllib import compose_nodes, yaml_module
+    yaml = yaml_module()
     try:
-        loader = _loader_class()(text)
-        try:
-            nodes = []
-            while loader.check_node():
-                nodes.append(loader.get_node())
-        finally:
-            loader.dispose()
+        nodes = compose_nodes(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
