@@ -14,8 +14,9 @@ Image names follow Docker Compose: ``image:`` when set, else ``<project>-<servic
 .service and .version plus ``build.labels``. Services whose ``additional_contexts`` name
 ``service:X`` are built after X (X's image becomes that named context); other services build
 in parallel (``project``'s parallel limit is not needed: builds share two cores anyway, so at
-most two run at once). What pycompose cannot do offline or at all (``ssh``, remote
-``cache_from``, foreign platforms) is a clear error or a warning event.
+most two run at once). ``cache_from`` images and ``ssh`` agents are passed to the
+builder (engine/build/cachefrom.py, sshagent.py); what pycompose cannot do offline or at
+all (BuildKit cache backends, foreign platforms) is a clear error or a warning event.
 """
 from __future__ import annotations
 
@@ -119,13 +120,9 @@ def _secrets(project, service, tmpdir: str) -> dict:
 
 def _spec(project, service, options: BuildOptions, built: dict, tmpdir: str, warn) -> BuildSpec:
     b = service.build
-    if b.ssh or options.ssh:
-        raise UsageError(f"service {service.name!r}: build ssh forwarding is not supported by pycompose")
     if b.network and b.network not in ("default", "host", "none"):
         raise UsageError(f"service {service.name!r}: build network {b.network!r} is not supported "
                          "(use default, host or none)")
-    if b.cache_from:
-        warn(f"service {service.name}: cache_from is ignored (pycompose uses its local build cache)")
     env = getattr(project, "environment", None) or os.environ
     args = {k: v for k, v in (b.args or {}).items()}
     args.update(options.build_args)
@@ -152,7 +149,20 @@ def _spec(project, service, options: BuildOptions, built: dict, tmpdir: str, war
         target=b.target or "", labels=lbls, no_cache=options.no_cache or b.no_cache,
         pull=options.pull or b.pull, network=b.network or "", extra_hosts=extra_hosts,
         shm_size=b.shm_size, additional_contexts=contexts, cache_from=tuple(b.cache_from),
-        platform=(service.platform or ""), secrets=_secrets(project, service, tmpdir))
+        platform=(service.platform or ""), secrets=_secrets(project, service, tmpdir),
+        ssh=ssh_map(options.ssh or b.raw.get("ssh") or b.ssh))
+
+
+def ssh_map(entries) -> dict:
+    """build.ssh / --ssh (``default``, ``ID=PATH``, or the canonical mapping) -> {id: path};
+    an empty path means $SSH_AUTH_SOCK (resolved by the builder)."""
+    if isinstance(entries, dict):
+        return {str(k): ("" if v is None else str(v)) for k, v in entries.items()}
+    out = {}
+    for entry in entries or ():
+        sid, _, path = str(entry).partition("=")
+        out[sid.strip() or "default"] = path.strip()
+    return out
 
 
 def build_services(project, engine, services, options: Optional[BuildOptions] = None,

@@ -355,3 +355,4 @@ class BuildSpec:
     cache_from: tuple[str, ...] = ()
     platform: str = ""
     secrets: dict = field(default_factory=dict)      # id -> host file path
+    ssh: dict = field(default_factory=dict)          # id -> agent socket ("" = $SSH_AUTH_SOCK)

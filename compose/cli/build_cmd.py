@@ -18,7 +18,7 @@ import sys
 import threading
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from . import options
 
@@ -116,9 +116,12 @@ def image_build(
     build_context: Optional[List[str]] = typer.Option(None, "--build-context", help="Additional build contexts (name=path|docker-image://ref)"),
     platform: str = typer.Option("", "--platform", help="Set the target platform for the build"),
     iidfile: Optional[str] = typer.Option(None, "--iidfile", help="Write the image ID to the file"),
+    cache_from: Optional[List[str]] = typer.Option(None, "--cache-from", help="Images to consider as cache sources"),
+    ssh: Optional[List[str]] = typer.Option(None, "--ssh", help="SSH agent socket to expose to the build (default|<id>[=<socket>])"),
 ) -> None:
     """Build an image from a Dockerfile."""
     import tempfile
+    from compose.build_project import ssh_map
     from engine.types import BuildSpec
     inline = None
     tmp = None
@@ -137,7 +140,8 @@ def image_build(
                          target=target, labels=_pairs(label, "--label"), no_cache=no_cache,
                          pull=pull, network=network, extra_hosts=tuple(add_host or ()),
                          additional_contexts=_pairs(build_context, "--build-context"),
-                         platform=platform, secrets=_secrets(secret))
+                         platform=platform, secrets=_secrets(secret),
+                         cache_from=tuple(cache_from or ()), ssh=ssh_map(ssh))
         render = _renderer(ctx, quiet)
         info = options.get(ctx).engine().builder.build(spec, render)
     finally:

@@ -62,8 +62,8 @@ class BuildCache:
     def layer_of(self, rec: dict) -> LayerRec | None:
         if rec.get("empty"):
             return None
-        return LayerRec(rec["diff_id"], rec["digest"], rec["size"],
-                        str(self.root / "layers" / rec["layer"]))
+        layer_dir = rec.get("dir") or str(self.root / "layers" / rec["layer"])   # dir: cache_from
+        return LayerRec(rec["diff_id"], rec["digest"], rec["size"], layer_dir)
 
     def put_step(self, key: str, layer: LayerRec | None, created: str) -> dict:
         if layer is None:
@@ -156,7 +156,7 @@ class BuildCache:
     def prune(self) -> int:
         """Drop every record and layer directory (``builder prune``); returns bytes freed."""
         freed = 0
-        for sub in ("records", "images", "layers", "mounts", "contexts", "flat", "downloads"):
+        for sub in ("records", "images", "layers", "mounts", "contexts", "flat", "downloads", "git"):
             base = self.root / sub
             for dirpath, _dirs, files in os.walk(base):
                 for f in files:

@@ -60,6 +60,7 @@ class BuildRun:
         self.thread_stage = threading.local()
         self.named_trees: dict = {}
         self.digest_memo: dict = {}
+        self.cache_sources = None           # CacheSources for spec.cache_from
 
     # --- inputs ------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -87,6 +88,8 @@ class BuildRun:
                            for k, val in spec.build_args.items()
                            if val is not None or k in os.environ}
         self.global_args = self._global_args()
+        from .sshagent import resolve_agents
+        self.ssh_agents = resolve_agents(spec.ssh)
 
     def _dockerfile_text(self):
         spec = self.spec
@@ -261,6 +264,9 @@ class BuildRun:
     def execute(self) -> ImageInfo:
         self._check_tags()
         self._load()
+        if self.spec.cache_from:
+            from .cachefrom import CacheSources
+            self.cache_sources = CacheSources.open(self)
         target = self._target_index()
         needed = self._needed(target)
         for i in needed:
@@ -415,6 +421,9 @@ class BuildRun:
         key = chain_key(st.key, json.dumps(["export", self.spec.labels], sort_keys=True))
         images = self.engine.images
         cached = None if self.spec.no_cache else self.cache.get_image(key)
+        if not (cached and images.exists(cached)) and self.cache_sources is not None \
+                and not self.spec.no_cache:
+            cached = self.cache_sources.image_for_export(key)
         info = None
         if cached and images.exists(cached):
             info = images.inspect(cached)
@@ -425,6 +434,8 @@ class BuildRun:
                 info = images.inspect(cached)
             vertex.log(f"writing image {cached} done (cached)")
         else:
+            from .cachefrom import META_KEY, cache_metadata
+            image[META_KEY] = cache_metadata(key, st.cache_steps)
             info = images.create_image(image, digests, tags=list(self.spec.tags))
             self.cache.put_image(key, info.id)
             vertex.log(f"writing image {info.id} done")

@@ -11,7 +11,9 @@ bind   read-only (``rw`` gives a throw-away copy) view of the context, a stage (
 tmpfs  an empty tmpfs (``size=``)
 secret a file from the build's secrets (``id=``, default target /run/secrets/<id>);
        ``required`` makes a missing secret an error; never in the image or the cache key
-ssh    refused: no SSH agent forwarding
+ssh    the build's SSH agent ``id=`` (default "default", see sshagent.py) through a proxy
+       socket at ``target`` (default /run/buildkit/ssh_agent.<n>); ``required`` makes a
+       missing agent an error, otherwise the mount is left out (SSH_AUTH_SOCK still set)
 """
 from __future__ import annotations
 
@@ -64,9 +66,18 @@ class RunMount:
     host: str = ""
     stage_lowers: list = field(default_factory=list)
     copy: bool = False
+    skip: bool = False          # an optional ssh mount without an agent
 
-    def activate(self, stack: contextlib.ExitStack, scratch) -> Mount:
+    def activate(self, stack: contextlib.ExitStack, scratch) -> Mount | None:
         kind = self.spec["type"]
+        if self.skip:
+            return None
+        if kind == "ssh":
+            from .sshagent import AgentProxy
+            mode = int(self.spec.get("mode") or "600", 8)
+            proxy = AgentProxy(self.host, int(self.spec.get("uid") or 0),
+                               int(self.spec.get("gid") or 0), mode)
+            return Mount(type="bind", source=stack.enter_context(proxy), target=self.target)
         if kind == "tmpfs":
             size = self.spec.get("size")
             return Mount(type="tmpfs", target=self.target,
@@ -94,8 +105,12 @@ class RunMount:
 
 def parse_run_mounts(run, st, node) -> list[RunMount]:
     mounts = []
+    ssh_count = 0
     for text in flag_values(node, "mount"):
         spec = _parse_spec(text or "", node.line)
+        if spec["type"] == "ssh":
+            spec["_index"] = str(ssh_count)
+            ssh_count += 1
         m = _make(run, st, node, spec)
         if m is not None:
             mounts.append(m)
@@ -114,8 +129,7 @@ def _target(spec: dict, st, node, default: str = "") -> str:
 def _make(run, st, node, spec: dict):
     kind = spec["type"]
     if kind == "ssh":
-        raise BuildError(f"Dockerfile:{node.line}: RUN --mount=type=ssh needs SSH agent "
-                         "forwarding, which pycompose does not support")
+        return _ssh(run, st, node, spec)
     if kind == "tmpfs":
         target = _target(spec, st, node)
         return RunMount(spec, target, f"tmpfs:{target}")
@@ -135,6 +149,20 @@ def _make(run, st, node, spec: dict):
             return None
         return RunMount(spec, target, f"secret:{target}", host=path)
     return _bind(run, st, node, spec)
+
+
+def _ssh(run, st, node, spec: dict) -> RunMount:
+    sid = spec.get("id") or "default"
+    target = _target(spec, st, node, f"/run/buildkit/ssh_agent.{spec['_index']}")
+    agent = run.ssh_agents.get(sid)
+    if agent is None and _truthy(spec, "required"):
+        raise BuildError(f'Dockerfile:{node.line}: no SSH key "{sid}" forwarded from the '
+                         f"client (pass --ssh {sid}[=SOCKET] or set build.ssh)")
+    for key in ("mode", "uid", "gid"):
+        value = spec.get(key)
+        if value and not value.isdigit():
+            raise BuildError(f"Dockerfile:{node.line}: invalid {key}={value!r} for --mount=type=ssh")
+    return RunMount(spec, target, f"ssh:{target}", host=agent or "", skip=agent is None)
 
 
 def _init_cache_dir(cache_dir, spec: dict) -> None:

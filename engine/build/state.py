@@ -64,6 +64,7 @@ class StageState:
     key: str = ""
     args: dict = field(default_factory=dict)     # build args in effect
     cmd_set: bool = False
+    cache_steps: list = field(default_factory=list)  # [step key, layer index | -1, created]
 
     @property
     def config(self) -> dict:
@@ -74,6 +75,7 @@ class StageState:
         st = copy.copy(self)
         st.name = name
         st.layers = list(self.layers)
+        st.cache_steps = list(self.cache_steps)
         st.image = copy.deepcopy(self.image)
         st.args = {}
         st.cmd_set = False

@@ -26,9 +26,15 @@ from .shellwords import expand, expand_words
 from .state import DEFAULT_PATH, PROXY_ARGS, StageState, chain_key, run_env_prefix
 
 
-def fs_step(run, st: StageState, key: str, vertex, action) -> None:
-    """Run ``action(lowers, upper, work, scratch)`` unless cached; add the layer to ``st``."""
+def fs_step(run, st: StageState, key: str, vertex, action, state_key: str = "") -> dict:
+    """Run ``action(lowers, upper, work, scratch)`` unless cached; add the layer to ``st``.
+
+    ``key`` finds the step's record (local cache, then the cache_from images); the stage's
+    key becomes ``state_key`` (default ``key``; COPY --link keys its record without the
+    parent but the stage still chains)."""
     rec = None if run.spec.no_cache else run.cache.get_step(key)
+    if rec is None and not run.spec.no_cache and run.cache_sources is not None:
+        rec = run.cache_sources.lookup(key)
     if rec is not None:
         vertex.cached()
     else:
@@ -45,11 +51,14 @@ def fs_step(run, st: StageState, key: str, vertex, action) -> None:
             run.cache.discard(scratch)
         vertex.done()
     layer = run.cache.layer_of(rec)
-    st.key = key
+    st.key = state_key or key
+    index = -1
     if layer is not None:
         st.layers.append(layer)
         st.image.setdefault("rootfs", {"type": "layers", "diff_ids": []})
         st.image["rootfs"].setdefault("diff_ids", []).append(layer.diff_id)
+        index = len(st.base_digests) + len(st.layers) - 1
+    st.cache_steps.append([key, index, rec.get("created", "")])
     return rec
 
 
@@ -124,15 +133,18 @@ def run_step(run, st: StageState, node, vertex) -> None:
         if name in run.spec.build_args and name not in env:
             env[name] = run.spec.build_args[name]
     env.setdefault("PATH", DEFAULT_PATH)
+    ssh_targets = [m.target for m in mounts if m.spec["type"] == "ssh"]
+    if ssh_targets:                         # BuildKit: the first ssh mount is the agent
+        env["SSH_AUTH_SOCK"] = ssh_targets[0]
 
     def action(lowers, upper, work, scratch):
         from ..runtime.oneshot import run_in_rootfs
-        targets = [m.target for m in mounts] + (exec_argv[:1] if script else [])
+        targets = [m.target for m in mounts if not m.skip] + (exec_argv[:1] if script else [])
         stubs = [p for t in targets for p in _missing_paths(lowers, t)]
         rootfs = RootfsMount(type="overlay", lowerdirs=tuple(lowers), upperdir=str(upper),
                              workdir=str(work))
         with contextlib.ExitStack() as stack:
-            mount_list = tuple(m.activate(stack, scratch) for m in mounts)
+            mount_list = tuple(x for x in (m.activate(stack, scratch) for m in mounts) if x)
             if script:
                 path = scratch / f"script-{script[0]}"
                 path.write_text(script[1])
@@ -236,11 +248,19 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
     flags_text = " ".join(f"--{k}={v}" for k, v in node.flags if k != "from")
     created_by = f"{node.cmd.upper()} {flags_text + ' ' if flags_text else ''}" \
                  f"{' '.join(raw_sources)} {raw_dest} # buildkit"
-    key = chain_key(st.key, json.dumps([created_by, dest, dest_is_dir, digest, doc_payload,
-                                        source.origin_key]))
+    inputs = json.dumps([created_by, dest, dest_is_dir, digest, doc_payload, source.origin_key])
+    link = flag(node, "link", "false").lower() not in ("false", "0")
+    if link:                # the layer does not depend on the layers below it
+        _check_link_owner(node, opts.owner_spec)
+        key = chain_key("link", inputs)
+        state_key = chain_key(st.key, key)
+    else:
+        key, state_key = chain_key(st.key, inputs), ""
 
     def action(lowers, upper, work, scratch):
-        with overlay_mounted(lowers, str(upper), str(work), str(scratch / "merged")) as root:
+        target = contextlib.nullcontext(str(upper)) if link else \
+            overlay_mounted(lowers, str(upper), str(work), str(scratch / "merged"))
+        with target as root:
             if opts.owner_spec:
                 opts.copy.owner = lookup_owner(root, opts.owner_spec)
             into_dir = dest_is_dir or os.path.isdir(resolve_in_root(root, dest))
@@ -254,8 +274,16 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
                 target = posixpath.join(dest, name) if into_dir else dest
                 write_file(root, target, body.encode(), opts.copy)
 
-    rec = fs_step(run, st, key, vertex, action)
+    rec = fs_step(run, st, key, vertex, action, state_key)
     _add_history(st, created_by, rec)
+
+
+def _check_link_owner(node, owner_spec: str) -> None:
+    """COPY --link writes onto an empty layer: user and group names cannot be looked up."""
+    if owner_spec and not all(p.isdigit() for p in owner_spec.split(":") if p):
+        raise BuildError(f"Dockerfile:{node.line}: {node.cmd.upper()} --link --chown="
+                         f"{owner_spec}: a linked copy cannot look up user or group names in "
+                         "the image (use numeric uid:gid)")
 
 
 def _is_url(word: str) -> bool:

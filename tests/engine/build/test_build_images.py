@@ -173,7 +173,8 @@ def test_failing_run_leaves_no_tag(engine, busybox_image, build_ctx):
     ("FROM busybox\nCOPY --chown=ghost a.txt /\n", "no such user 'ghost'"),
     ("FROM busybox\nADD http://127.0.0.1:9/x.tgz /\n",
      "Dockerfile:2: ADD failed: cannot download http://127.0.0.1:9/x.tgz"),
-    ("FROM busybox\nRUN --mount=type=ssh true\n", "Dockerfile:2: RUN --mount=type=ssh needs SSH agent"),
+    ("FROM busybox\nRUN --mount=type=ssh,required=true true\n",
+     'Dockerfile:2: no SSH key "default" forwarded from the client'),
     ("FROM busybox\nRUN --mount=type=secret,id=tok,required true\n", "secret 'tok' is required"),
     ("FROM busybox\nRUNN x\n", "Dockerfile:2: unknown instruction: RUNN (did you mean RUN?)"),
     ("FROM busybox\nCOPY a.txt a.txt /dir\n", "Dockerfile:2: When using COPY with more than one "
