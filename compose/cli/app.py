@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from . import options as _options
 

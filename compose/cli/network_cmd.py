@@ -6,7 +6,7 @@ import json
 import sys
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from . import options
 

@@ -4,7 +4,7 @@ up, create (project_up); down, start, stop, restart, rm, kill, pause, unpause, s
 (project_exec). Heavy imports happen inside the commands so `--help` stays fast."""
 from __future__ import annotations
 
-import typer
+from compose.cli.ty import typer
 
 
 def register(root: typer.Typer, groups: dict) -> None:

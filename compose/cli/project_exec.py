@@ -5,7 +5,7 @@ import os
 import sys
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from compose.errors import ComposeError, OperationFailed, UsageError
 

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timezone
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from compose.errors import ComposeError, UsageError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from compose.errors import OperationFailed, UsageError
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from compose.errors import UsageError
 

@@ -5,7 +5,7 @@ import sys
 import threading
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from . import project_common as pc
 

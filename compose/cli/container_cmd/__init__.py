@@ -24,7 +24,7 @@ def _engine(ctx):
 
 def _each(ids, action) -> None:
     """Apply ``action`` to every id; report failures like docker and exit 1 at the end."""
-    import typer
+    from ..ty import typer
     from engine.errors import EngineError
     failed = False
     for ref in ids:

@@ -5,7 +5,7 @@ import json
 import sys
 from typing import List, Optional
 
-import typer
+from compose.cli.ty import typer
 
 from . import PASSTHROUGH, _each, _engine
 

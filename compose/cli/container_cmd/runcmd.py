@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-import typer
+from compose.cli.ty import typer
 
 from . import _engine
 from .runfast import _raw_terminal, _with_docker_codes  # noqa: F401 - shared

@@ -1,0 +1,214 @@
+"""The typer-free parser gives every registered command exactly the keyword arguments typer
+gives it, for a corpus of command lines generated from each command's declared parameters
+(each option given / omitted / repeated / ``=`` form / short and combined short forms /
+from its environment variable, arguments before and after options, ``--``), or both reject
+the command line (the light parser by falling back to typer).
+
+Typer's side runs the real typer app with every callback swapped for a recorder (inside
+typer's own wrapper, so its convertors still run); the light side runs
+compose.cli.fastparse.resolve on the app built in fast mode.
+"""
+import importlib
+import os
+import re
+
+import pytest
+import typer
+from typer.main import get_command
+
+from compose.cli import fastparse, ty, tylite
+from compose.cli import app as cli_app
+
+GLOBAL_PREFIXES = ([], ["-p", "demo"], ["--file=a.yml", "-f", "b.yml", "--dry-run"],
+                   ["--parallel", "3", "--env-file", "e1", "--profile=p1", "--profile", "p2"],
+                   ["--progress=plain", "--ansi", "never", "--root", "/r", "--runroot=/rr"])
+
+
+def _light_app():
+    with ty.light_modules():
+        light_app_module = importlib.import_module("compose.cli.app")
+        return light_app_module.build_app(everything=True)
+
+
+def _leaf_commands(group, path=()):
+    for name, sub in sorted(group.commands.items()):
+        if isinstance(sub, typer.core.TyperGroup):
+            yield from _leaf_commands(sub, path + (name,))
+        else:
+            yield path + (name,), sub
+
+
+class Recorder:
+    """Swaps the original callback inside each typer wrapper for one that records what
+    typer passes (the context is recorded as its extra args)."""
+
+    def __init__(self, click_root):
+        self.calls = []
+        self._install(click_root)
+
+    def _install(self, cmd):
+        if cmd.callback is not None:
+            cells = dict(zip(cmd.callback.__code__.co_freevars, cmd.callback.__closure__))
+            original = cells["callback"].cell_contents
+            ctx_name = cells["context_param_name"].cell_contents
+            cells["callback"].cell_contents = self._recording(original.__name__, ctx_name)
+        for sub in getattr(cmd, "commands", {}).values():
+            self._install(sub)
+
+    def _recording(self, name, ctx_name):
+        def record(**kwargs):
+            ctx = kwargs.pop(ctx_name) if ctx_name else None
+            self.calls.append((kwargs, list(ctx.args) if ctx is not None else []))
+        return record
+
+
+@pytest.fixture(scope="module")
+def apps():
+    real = get_command(cli_app.build_app(everything=True))
+    return real, Recorder(real), _light_app()
+
+
+def typer_result(real, recorder, argv):
+    recorder.calls.clear()
+    try:
+        real.main(args=list(argv), prog_name="pycompose", standalone_mode=False)
+    except typer._click.exceptions.ClickException:
+        return "rejected"
+    return [(kwargs, extra) for kwargs, extra in recorder.calls]
+
+
+def light_result(light, argv):
+    try:
+        calls = fastparse.resolve(light, list(argv), tylite)
+    except fastparse.Unsure:
+        return "rejected"
+    return [(call.kwargs, call.extra) for call in calls if call.spec.callback is not None]
+
+
+def _sample(param, i=0):
+    if isinstance(param.type, typer._click.types.IntParamType):
+        return str(7 + i)
+    return f"v{i}"
+
+
+def _fill_arguments(cmd):
+    words = []
+    for p in cmd.params:
+        if isinstance(p, typer.core.TyperArgument) and p.required:
+            words += ["a1", "a2"] if p.nargs == -1 else ["a1"]
+    return words
+
+
+def option_variants(cmd):
+    """Command-line fragments exercising each option of ``cmd``."""
+    out = []
+    shorts = []
+    for p in cmd.params:
+        if not isinstance(p, typer.core.TyperOption) or p.name == "help":
+            continue
+        for opt in p.opts + p.secondary_opts:
+            if p.is_flag:
+                out += [[opt], [opt, opt]]
+                if len(opt) == 2:
+                    shorts.append(opt[1])
+                continue
+            out += [[opt, _sample(p)], [f"{opt}={_sample(p)}"], [opt, _sample(p), opt, _sample(p, 1)],
+                    [opt, "-dash"], [opt]]
+            if len(opt) == 2:
+                out += [[opt + _sample(p)], [opt + "=" + _sample(p)]]
+            if isinstance(p.type, typer._click.types.IntParamType):
+                out += [[opt, "x"], [opt, " 12 "], [opt, "1_0"]]
+        if p.is_flag and p.secondary_opts:
+            out.append([p.opts[0], p.secondary_opts[0]])
+    if shorts:
+        out.append(["-" + "".join(shorts)])
+        out.append(["-" + "".join(shorts) + "z"])
+    value_shorts = [o for p in cmd.params if isinstance(p, typer.core.TyperOption) and not p.is_flag
+                    for o in p.opts if len(o) == 2]
+    if shorts and value_shorts:
+        out.append(["-" + shorts[0] + value_shorts[0][1] + "9"])
+        out.append(["-" + shorts[0] + value_shorts[0][1], "9"])
+    return out
+
+
+def command_lines(path, cmd):
+    args = _fill_arguments(cmd)
+    lines = [list(path) + args, list(path), list(path) + args + ["extra1"],
+             list(path) + ["--no-such-option"] + args, list(path) + args + ["--", "-x", "--y"],
+             list(path) + ["--"] + args, list(path) + args + ["-"]]
+    for prefix in GLOBAL_PREFIXES:
+        lines.append(prefix + list(path) + args)
+    for variant in option_variants(cmd):
+        lines.append(list(path) + variant + args)
+        lines.append(list(path) + args + variant)
+        if args:
+            lines.append(list(path) + args[:1] + variant + args[1:])
+    return lines
+
+
+def _command_ids():
+    return [" ".join(path) for path, _ in _leaf_commands(get_command(cli_app.build_app(everything=True)))]
+
+
+@pytest.mark.parametrize("command", _command_ids())
+def test_light_parser_matches_typer(apps, command):
+    real, recorder, light = apps
+    cmd = dict(_leaf_commands(real))[tuple(command.split())]
+    checked = 0
+    for argv in command_lines(tuple(command.split()), cmd):
+        expected = typer_result(real, recorder, argv)
+        assert light_result(light, argv) == expected, argv
+        checked += 1
+    assert checked > 5
+
+
+def test_every_command_is_walked(apps):
+    real, _, light = apps
+    names = {path for path, _ in _leaf_commands(real)}
+    assert {("ps",), ("up",), ("network", "ls"), ("container", "create"), ("builder", "prune"),
+            ("config",), ("image", "build")} <= names
+    assert len(names) > 60
+
+
+@pytest.mark.parametrize("env, argv", [
+    ({"COMPOSE_PARALLEL_LIMIT": "4"}, ["ps"]),
+    ({"COMPOSE_PARALLEL_LIMIT": "4"}, ["--parallel", "2", "ps"]),
+    ({"COMPOSE_PARALLEL_LIMIT": "x"}, ["ps"]),
+    ({"COMPOSE_PARALLEL_LIMIT": ""}, ["ps"]),
+    ({"PYCOMPOSE_ROOT": "/e/root", "PYCOMPOSE_RUNROOT": "/e/run"}, ["network", "ls"]),
+    ({"PYCOMPOSE_ROOT": "/e/root"}, ["--root=/cli", "network", "ls"]),
+])
+def test_environment_defaults_match_typer(apps, monkeypatch, env, argv):
+    real, recorder, light = apps
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    expected = typer_result(real, recorder, argv)
+    assert light_result(light, argv) == expected
+
+
+@pytest.mark.parametrize("argv", [
+    ["exec", "web", "ls", "-la"], ["exec", "-d", "web", "sh", "-c", "echo -x"],
+    ["run", "--rm", "web", "--rm"], ["run", "-e", "A=1", "-eB=2", "web"],
+    ["container", "create", "--name", "x", "-it", "busybox", "--", "sh", "-c", "true"],
+    ["container", "exec", "-e=X", "c1", "ls", "--", "-l"],
+    ["up", "-dV", "--scale", "web=2", "--scale=db=3", "web", "-t5"],
+    ["-p", "x", "--", "ps"], ["--", "-p", "ps"], ["ps", "-aq", "--status=running"],
+    ["logs", "-f", "--tail", "5", "web", "db"], ["down", "--rmi", "all", "-v", "-t", "0"],
+    ["network", "create", "--subnet", "10.1.0.0/24", "-d", "bridge", "n1"],
+    ["volume", "rm", "-f", "v1", "v2"], ["image", "ls", "-a", "--format", "{{.ID}}"],
+])
+def test_hand_written_lines_match_typer(apps, argv):
+    real, recorder, light = apps
+    assert light_result(light, argv) == typer_result(real, recorder, argv)
+
+
+def test_light_stand_in_has_every_typer_name_the_cli_uses():
+    root = os.path.join(os.path.dirname(cli_app.__file__))
+    used = set()
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py") and name not in ("ty.py", "tylite.py"):
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    used |= set(re.findall(r"\btyper\.([A-Za-z_]+)", f.read()))
+    missing = {name for name in used if not hasattr(tylite, name)}
+    assert not missing, f"tylite lacks {sorted(missing)}: add a stand-in (or a fallback)"
