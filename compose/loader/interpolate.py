@@ -13,6 +13,8 @@ from typing import Any, Callable, Mapping, Optional
 
 from compose.errors import ConfigError, Issue
 
+from .yamlread import Reset
+
 _NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 
 
@@ -124,19 +126,43 @@ def _matching_brace(text: str, start: int) -> int:
     raise InterpolationError("unterminated")
 
 
+def _copy_substituted(data: Any, substitute) -> Any:
+    """Hot path of interpolate_tree: no key paths (they only matter for an error)."""
+    cls = data.__class__
+    if cls is str:
+        return substitute(data) if "$" in data else data
+    if cls is dict:
+        return {k: _copy_substituted(v, substitute) for k, v in data.items()}
+    if cls is list:
+        return [_copy_substituted(v, substitute) for v in data]
+    if isinstance(data, Reset):
+        return type(data)(_copy_substituted(data.value, substitute))
+    if isinstance(data, str) and "$" in data:
+        return substitute(data)
+    return data
+
+
 def interpolate_tree(data: Any, interp: Interpolator, *, file: str = "", lines=None,
                      path: str = "") -> Any:
     """Return a copy of ``data`` with every string value interpolated."""
-    from .yamlread import Reset, Override
+    seen = len(interp.seen)
+    try:
+        return _copy_substituted(data, interp.substitute)
+    except (InterpolationError, ConfigError):
+        del interp.seen[seen:]                  # walk again, naming the value that fails
+    return _interpolate_at(data, interp, file=file, lines=lines, path=path)
+
+
+def _interpolate_at(data: Any, interp: Interpolator, *, file: str, lines, path: str) -> Any:
     if isinstance(data, dict):
-        return {k: interpolate_tree(v, interp, file=file, lines=lines,
-                                    path=f"{path}.{k}" if path else str(k))
+        return {k: _interpolate_at(v, interp, file=file, lines=lines,
+                                   path=f"{path}.{k}" if path else str(k))
                 for k, v in data.items()}
     if isinstance(data, list):
-        return [interpolate_tree(v, interp, file=file, lines=lines, path=f"{path}[{i}]")
+        return [_interpolate_at(v, interp, file=file, lines=lines, path=f"{path}[{i}]")
                 for i, v in enumerate(data)]
     if isinstance(data, Reset):
-        return type(data)(interpolate_tree(data.value, interp, file=file, lines=lines, path=path))
+        return type(data)(_interpolate_at(data.value, interp, file=file, lines=lines, path=path))
     if isinstance(data, str) and "$" in data:
         try:
             return interp.substitute(data)

@@ -27,6 +27,7 @@ class FileLoader:
         self.docs: dict = {}
         self.cache: dict = {}
         self.stack: list = []
+        self.tagged = False          # some file read so far has !reset / !override values
 
     def _unset(self, name: str) -> None:
         self.opts.warn(f'The "{name}" variable is not set. Defaulting to a blank string.')
@@ -54,6 +55,7 @@ class FileLoader:
             except OSError as e:
                 raise ConfigError(f"{path}: {e.strerror or e}") from None
         doc = read_yaml(text, shown)
+        self.tagged = self.tagged or doc.tagged
         self.docs[path] = doc
         return doc
 
@@ -69,7 +71,7 @@ class FileLoader:
         for data in [doc.data] + list(doc.more):
             if self.opts.interpolate:
                 data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
-            validate(strip_tags(data), file=doc.file, line_of=doc.line)
+            validate(strip_tags(data) if doc.tagged else data, file=doc.file, line_of=doc.line)
             data = canonical_file(data, file=doc.file, raw=not self.opts.interpolate)
             result = merge(result, data) if result else data
         self.cache[path] = result
@@ -106,7 +108,8 @@ def merge_files(loader: FileLoader, files: list) -> dict:
     merged: dict = {}
     for path in files:
         merged = merge(merged, loader.load_resolved(path))
-    merged = strip_resets(merged)
+    if loader.tagged:
+        merged = strip_resets(merged)
     if isinstance(merged.get("services"), dict):
         merged["services"] = {k: enforce_unicity(v) if isinstance(v, dict) else v
                               for k, v in merged["services"].items()}

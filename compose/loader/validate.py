@@ -2,7 +2,8 @@
 
 The schema is schemas/compose-spec.json (loaded with ``schemas.load``); while it is absent
 validation is skipped. compose/loader/minischema.py checks it (fast, no jsonschema import)
-unless the schema uses a keyword it does not know, then jsonschema does. Each jsonschema error becomes an Issue(file, dotted path, line,
+unless the schema uses a keyword it does not know, then jsonschema does. With minischema, the
+schema compiled to closures (schemafast.py) first says yes/no; errors are only explained on no. Each jsonschema error becomes an Issue(file, dotted path, line,
 message); unknown keys get a "did you mean ..." suggestion (difflib) from the keys the schema
 allows at that place.
 """
@@ -25,7 +26,10 @@ def _validator():
         return None
     from . import minischema
     if minischema.supports(schema):
-        return minischema.Validator(schema)
+        from .schemafast import compile_schema
+        validator = minischema.Validator(schema)
+        validator.quick_check = compile_schema(schema)
+        return validator
     import jsonschema                    # the schema uses keywords minischema does not know
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     return cls(_inline_refs(schema), format_checker=None)
@@ -117,6 +121,9 @@ def validate(data: Any, *, file: str = "", line_of=None) -> None:
     """Raise ConfigError listing every schema violation of ``data`` (a plain dict)."""
     validator = _validator()
     if validator is None:
+        return
+    quick = getattr(validator, "quick_check", None)
+    if quick is not None and quick(data):       # valid: no need to explain anything
         return
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:

@@ -41,6 +41,7 @@ class Document:
     file: str
     lines: dict = field(default_factory=dict)
     more: list = field(default_factory=list)     # further YAML documents (merged as overrides)
+    tagged: bool = False                         # holds !reset / !override values
 
     def line(self, path: str):
         while path:
@@ -107,6 +108,7 @@ class _Builder:
         self.file = file
         self.lines: dict = {}
         self.active: set = set()
+        self.tagged = False
         self.scalar_cls = yaml.ScalarNode
         self.seq_cls = yaml.SequenceNode
 
@@ -119,6 +121,7 @@ class _Builder:
             self.lines[path] = node.start_mark.line + 1
         tag = node.tag
         if tag in _TAGGED:
+            self.tagged = True
             inner = self._untagged(node, path)
             return Reset(inner) if tag == "!reset" else Override(inner)
         cls = node.__class__
@@ -236,7 +239,7 @@ def read_yaml(text: str, file: str) -> Document:
             raise ConfigError([Issue("Top-level object must be a mapping", file=file,
                                      line=node.start_mark.line + 1)])
         documents.append(data)
-    return Document(documents[0], file, builder.lines, documents[1:])
+    return Document(documents[0], file, builder.lines, documents[1:], builder.tagged)
 
 
 def strip_tags(value: Any) -> Any:
