@@ -8,6 +8,7 @@ On disk (under layout.build_cache):
                                dir name = first 24 hex of the diff id
     contexts/<hash>.json       the stat cache of one build context directory
     mounts/<id>/               RUN --mount=type=cache directories
+    remote/git-<hash>/         checkouts of git contexts, remote/http-<hash>/ URL contexts
 Scratch work goes to layout.tmp/build-<random>/ (same file system, so finished upper dirs
 are renamed into layers/).
 
@@ -156,7 +157,7 @@ class BuildCache:
     def prune(self) -> int:
         """Drop every record and layer directory (``builder prune``); returns bytes freed."""
         freed = 0
-        for sub in ("records", "images", "layers", "mounts", "contexts", "flat", "downloads", "git"):
+        for sub in ("records", "images", "layers", "mounts", "contexts", "flat", "downloads", "remote"):
             base = self.root / sub
             for dirpath, _dirs, files in os.walk(base):
                 for f in files:

@@ -65,11 +65,10 @@ class BuildRun:
     # --- inputs ------------------------------------------------------------------------------
     def _load(self) -> None:
         spec = self.spec
+        from .sshagent import resolve_agents
+        self.ssh_agents = resolve_agents(spec.ssh)      # checked first, like BuildKit's client
         ctx_text = spec.context or "."
-        if "://" in ctx_text or ctx_text.startswith("git@"):
-            raise BuildError(f"remote build contexts are not supported by pycompose: {ctx_text} "
-                             "(clone or download it and build from a local directory)")
-        self.context_dir = Path(ctx_text).absolute()
+        self.context_dir = self._context_path(ctx_text)
         v = self.progress.start("[internal] load build definition from "
                                 + (os.path.basename(spec.dockerfile) or "Dockerfile"))
         try:
@@ -88,8 +87,16 @@ class BuildRun:
                            for k, val in spec.build_args.items()
                            if val is not None or k in os.environ}
         self.global_args = self._global_args()
-        from .sshagent import resolve_agents
-        self.ssh_agents = resolve_agents(spec.ssh)
+
+    def _context_path(self, text: str) -> Path:
+        """A local directory, or a git / URL context fetched into the build cache."""
+        from .remotectx import fetch_context, kind_of
+        if kind_of(text):
+            return fetch_context(self, text)
+        if "://" in text:
+            raise BuildError(f"unsupported build context {text}: use a directory, a git "
+                             "repository URL or an http(s) URL")
+        return Path(text).absolute()
 
     def _dockerfile_text(self):
         spec = self.spec
@@ -125,7 +132,8 @@ class BuildRun:
     def named_context(self, name: str) -> SourceTree:
         with self.lock:
             if name not in self.named_trees:
-                path = Path(self.spec.additional_contexts[name])
+                text = self.spec.additional_contexts[name]
+                path = self._context_path(text) if "://" in text or "#" in text else Path(text)
                 if not path.is_absolute():
                     path = self.context_dir / path
                 if not path.is_dir():

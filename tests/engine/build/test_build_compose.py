@@ -156,3 +156,37 @@ def test_build_order(tmp_path, names, with_deps, order):
     project = load_project(LoadOptions(files=[str(tmp_path / "compose.yaml")], project_name="o",
                                        environ={}))
     assert _order(project, names, BuildOptions(with_dependencies=with_deps)) == order
+
+
+def test_compose_ssh_and_cache_from(engine, busybox_image, tmp_path, monkeypatch):
+    """build.ssh (list form: default = $SSH_AUTH_SOCK, ID=PATH) reaches RUN --mount=type=ssh;
+    build.cache_from names an image whose steps answer the cache after a prune."""
+    import socket
+    import uuid
+    sock_path = f"/run/pyc-test-{uuid.uuid4().hex[:8]}.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    try:
+        make_context(tmp_path, {
+            "compose.yaml": "services:\n  web:\n    build:\n      context: .\n"
+                            f"      ssh: [default, \"deploy={sock_path}\"]\n"
+                            "      cache_from: [bp-ssh-seed]\n",
+            "Dockerfile": "FROM busybox\n"
+                          "RUN --mount=type=ssh,required=true --mount=type=ssh,id=deploy,required=true "
+                          "test -S $SSH_AUTH_SOCK && test -S /run/buildkit/ssh_agent.1 && echo ok > /ok\n"})
+        monkeypatch.setenv("SSH_AUTH_SOCK", sock_path)
+        project = load_project(LoadOptions(files=[str(tmp_path / "compose.yaml")],
+                                           project_name="bp-ssh", environ={}))
+        seed = build_services(project, engine, ["web"], None, BuildLog())["web"]
+        engine.images.tag(seed.id, "bp-ssh-seed")
+        engine.builder.prune()
+        log = BuildLog()
+        again = build_services(project, engine, ["web"], None, log)["web"]
+        assert log.status_of("RUN --mount=type=ssh") == ["CACHED"]
+        assert again.id == seed.id
+        with image_root(engine, again.id) as root:
+            assert (root / "ok").read_text() == "ok\n"
+    finally:
+        server.close()
+        import os
+        os.unlink(sock_path)

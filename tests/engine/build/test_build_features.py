@@ -109,7 +109,7 @@ def test_run_user_workdir_env_and_mounts(engine, busybox_image, build_ctx, tmp_p
     assert all("s3cret" not in h["created_by"] for h in cfg["history"])
 
 
-def test_shebang_heredoc_json_expansion_and_remote_context(engine, busybox_image, build_ctx):
+def test_shebang_heredoc_and_json_expansion(engine, busybox_image, build_ctx):
     from engine.errors import BuildError
     make_context(build_ctx, {
         "Dockerfile": "FROM busybox\nARG NAME=file.txt\n"
@@ -122,8 +122,6 @@ def test_shebang_heredoc_json_expansion_and_remote_context(engine, busybox_image
         assert (root / "json/file.txt").read_text() == "f"
         assert not [n for n in os.listdir(root) if n.startswith(".pycompose")]
     assert engine.images.get(info.id).config["config"]["Volumes"] == {"/vol/file.txt": {}}
-    with pytest.raises(BuildError, match="remote build contexts are not supported"):
-        build(engine, "https://github.com/example/repo.git")
 
 
 def test_from_pulls_missing_image(engine, busybox_image, build_ctx, registry):
