@@ -59,7 +59,8 @@ def go_time(iso: str) -> str:
 
 def _row(info) -> dict:
     return {"CreatedAt": go_time(info.created), "Driver": info.driver, "ID": info.id[:12],
-            "IPv4": "true", "IPv6": "false", "Internal": str(info.internal).lower(),
+            "IPv4": "true", "IPv6": str(bool(info.spec and info.spec.enable_ipv6)).lower(),
+            "Internal": str(info.internal).lower(),
             "Labels": ",".join(f"{k}={v}" for k, v in sorted(info.labels.items())),
             "Name": info.name, "Scope": "local"}
 

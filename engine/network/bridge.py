@@ -37,7 +37,7 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
         return
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
     try:
-        _netlink(rtnl.create_bridge, bridge, rec["gateway"], prefix)
+        _netlink(rtnl.create_bridge, bridge, rec["gateway"], prefix, *_v6(rec))
         if fresh:
             _set_mark(bridge, NO_RULES)
             return
@@ -46,9 +46,18 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
         if not rec["internal"]:
             firewall.enable_forwarding(bridge)
         firewall.add_network_rules(rec["id"], bridge, rec["subnet"], rec["internal"], saved)
+        if rec.get("subnet6"):
+            firewall.add_network_rules6(rec["id"], bridge, rec["subnet6"], rec["internal"])
     except NetworkError:
         remove_bridge(rec)
         raise
+
+
+def _v6(rec: dict) -> tuple:
+    """(gateway6, prefixlen6) of an IPv6-enabled network, else ()."""
+    if not rec.get("subnet6"):
+        return ()
+    return rec["gateway6"], ipaddress.ip_network(rec["subnet6"]).prefixlen
 
 
 def ensure_rules(rec: dict) -> None:
@@ -58,8 +67,10 @@ def ensure_rules(rec: dict) -> None:
         return
     _set_mark(bridge, RULES)              # first: a crash half-way leaves rules to remove
     if not rec["internal"]:
-        firewall.enable_forwarding(bridge)
+        firewall.enable_forwarding(bridge, ipv6=bool(rec.get("subnet6")))
     firewall.add_network_rules(rec["id"], bridge, rec["subnet"], rec["internal"])
+    if rec.get("subnet6"):
+        firewall.add_network_rules6(rec["id"], bridge, rec["subnet6"], rec["internal"])
 
 
 def _mark(bridge: str) -> str:
@@ -77,19 +88,23 @@ def _set_mark(bridge: str, mark: str) -> None:
 def remove_bridge(rec: dict) -> None:
     if _mark(rec["bridge"]) != NO_RULES:
         firewall.remove_network_rules(rec["id"], rec)
+        if rec.get("subnet6"):
+            firewall.remove_network_rules6(rec["id"], rec)
     sysnet.delete_link(rec["bridge"])
 
 
 def add_veth(rec: dict, cid: str, netns_path: str, ifname: str, ip: str, mac: str,
-             default_route: bool) -> str:
-    """A veth pair: host end on the network's bridge, ``ifname`` inside the netns. -> host end."""
+             default_route: bool, ip6: str = "") -> str:
+    """A veth pair: host end on the network's bridge, ``ifname`` inside the netns. -> host end.
+    ``ip6``: its IPv6 address too (IPv6-enabled network)."""
     veth = veth_name(cid, rec["id"])
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
     sysnet.delete_link(veth)                                  # leftover of a crash
     try:
         _netlink(rtnl.create_veth, veth, ifname, mac, netns_path, rec["bridge"])
+        v6 = (ip6, _v6(rec)[1], rec["gateway6"] if default_route else None) if ip6 else ()
         _netlink(run_in_netns, netns_path, rtnl.configure_inside, ifname, ip, prefix,
-                 rec["gateway"] if default_route else None)
+                 rec["gateway"] if default_route else None, *v6)
     except NetworkError:
         sysnet.delete_link(veth)
         raise

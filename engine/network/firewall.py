@@ -171,6 +171,48 @@ def _delete_exact(rules: dict) -> bool:
     return sysnet.restore(deletions, check=False)
 
 
-def enable_forwarding(bridge: str) -> None:
+def enable_forwarding(bridge: str, ipv6: bool = False) -> None:
     sysnet.write_proc("/proc/sys/net/ipv4/ip_forward", "1")
     sysnet.write_proc(f"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "1")
+    if ipv6:                                   # what dockerd does for an IPv6 network
+        sysnet.write_proc("/proc/sys/net/ipv6/conf/all/forwarding", "1")
+
+
+# ----------------------------------------------------------------------------- IPv6
+# The same chains and per-network rules in ip6tables (isolation, forwarding, MASQUERADE of
+# the network's ULA subnet like Docker's ip6tables default); published ports stay IPv4.
+
+_ready6 = False
+BASE_CHECKS6 = {"filter": [f"-C FORWARD -j {FWD}"], "nat": [f"-C POSTROUTING -j {POST}"]}
+
+
+def ensure_base6() -> None:
+    global _ready6
+    if _ready6:
+        return
+    with host_lock():
+        for table, chain in (("filter", FWD), ("filter", ISO), ("nat", POST)):
+            sysnet.ensure_chain(table, chain, v6=True)
+        sysnet.ensure_jump("filter", FWD, ["-j", ISO], v6=True)
+        sysnet.ensure_jump("nat", "POSTROUTING", ["-j", POST], v6=True)
+        sysnet.ensure_jump("filter", "FORWARD", ["-j", FWD], v6=True)
+    _ready6 = True
+
+
+def add_network_rules6(net_id: str, bridge: str, subnet6: str, internal: bool) -> None:
+    rules = network_rules(net_id, bridge, subnet6, internal)
+    rules["nat"] = [line for line in rules["nat"] if "127.0.0.0/8" not in line]
+    checked = {table: BASE_CHECKS6.get(table, []) + lines for table, lines in rules.items()}
+    if _ready6 or not sysnet.restore(checked, check=False, v6=True):
+        ensure_base6()
+        sysnet.restore(rules, v6=True)
+
+
+def remove_network_rules6(net_id: str, rec: dict) -> None:
+    rules = network_rules(net_id, rec["bridge"], rec["subnet6"], rec["internal"])
+    rules["nat"] = [line for line in rules["nat"] if "127.0.0.0/8" not in line]
+    deletions = {table: ["-D" + line[2:] for line in lines] for table, lines in rules.items()}
+    if not sysnet.restore(deletions, check=False, v6=True):
+        tag = network_tag(net_id)
+        sysnet.delete_tagged("filter", [ISO, FWD], tag, v6=True)
+        sysnet.delete_tagged("nat", [POST], tag, v6=True)

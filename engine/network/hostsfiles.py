@@ -33,16 +33,19 @@ def parse_extra_hosts(extra_hosts) -> list[tuple[str, str]]:
     return out
 
 
-def hosts_text(hostname: str, domainname: str, ip: str, extra_hosts, gateway: str = "") -> str:
+def hosts_text(hostname: str, domainname: str, ip: str, extra_hosts, gateway: str = "",
+               ip6: str = "") -> str:
+    """``ip6``: the container's IPv6 address on an IPv6 network (a second line, like Docker)."""
     text = DEFAULT_HOSTS
     for host_ip, name in parse_extra_hosts(extra_hosts):
         if host_ip == "host-gateway":
             host_ip = gateway or "127.0.0.1"
         text += f"{host_ip}\t{name}\n"
-    if ip:
-        fqdn = f"{hostname}.{domainname}" if domainname else hostname
-        names = fqdn if "." not in fqdn else f"{fqdn} {fqdn.split('.', 1)[0]}"
-        text += f"{ip}\t{names}\n"
+    fqdn = f"{hostname}.{domainname}" if domainname else hostname
+    names = fqdn if "." not in fqdn else f"{fqdn} {fqdn.split('.', 1)[0]}"
+    for addr in (ip, ip6):
+        if addr:
+            text += f"{addr}\t{names}\n"
     return text
 
 

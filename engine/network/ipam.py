@@ -115,3 +115,46 @@ def allocate(subnet, ip_range, used: set[str], rng: random.Random | None = None)
         if str(addr) not in used:
             return str(addr)
     raise NetworkError(f"no available IPv4 addresses on this network's address pools: {space}")
+
+
+# ----------------------------------------------------------------------------- IPv6
+
+def parse_pool6(pool: IPAMPool, network_name: str):
+    """Validate an explicit IPv6 pool -> (subnet, gateway | None)."""
+    def bad(msg):
+        return InvalidArgument(f"network {network_name}: {msg}")
+    try:
+        subnet = ipaddress.IPv6Network(pool.subnet.strip(), strict=False)
+    except ValueError:
+        raise bad(f"invalid IPv6 subnet {pool.subnet!r}: expected CIDR like fd00:1::/64") from None
+    if "/" not in pool.subnet or ipaddress.ip_interface(pool.subnet.strip()).ip != subnet.network_address:
+        raise bad(f"invalid subnet {pool.subnet}: it has host bits set or no prefix length "
+                  f"(did you mean {subnet}?)")
+    if subnet.prefixlen > 126:
+        raise bad(f"subnet {pool.subnet} is too small (at most /126)")
+    if pool.ip_range:
+        raise bad("ip_range is not supported for IPv6 pools")
+    gateway = _addr_in(pool.gateway, subnet, "gateway", bad) if pool.gateway else None
+    return subnet, gateway
+
+
+def pick_subnet6(taken: list) -> ipaddress.IPv6Network:
+    """A random /64 of the unique local range fd00::/8 (40 random bits, RFC 4193) that
+    overlaps nothing in ``taken`` - what Docker allocates for enable_ipv6 without a subnet."""
+    rng = random.SystemRandom()
+    for _ in range(64):
+        cand = ipaddress.IPv6Network(((0xfd << 120) | (rng.getrandbits(40) << 80), 64))
+        if not any(cand.overlaps(t) for t in taken if t.version == 6):
+            return cand
+    raise NetworkError("no free IPv6 subnet found in fd00::/8")
+
+
+def allocate6(subnet, used: set[str]) -> str:
+    """The lowest free address of an IPv6 subnet (the subnet-router anycast ::0 excluded)."""
+    first = int(subnet.network_address) + 1
+    last = int(subnet.broadcast_address)
+    for value in range(first, min(last, first + 65536) + 1):
+        text = str(ipaddress.IPv6Address(value))
+        if text not in used:
+            return text
+    raise NetworkError(f"no available IPv6 addresses on this network's address pools: {subnet}")

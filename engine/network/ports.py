@@ -16,7 +16,24 @@ import socket
 from ..errors import InvalidArgument, NetworkError
 from ..types import PortBinding
 
-SOCKTYPES = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
+SOCKTYPES = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM, "sctp": socket.SOCK_STREAM}
+IPPROTO_SCTP = 132
+
+
+def _socket(proto: str, family: int = socket.AF_INET) -> socket.socket:
+    if proto == "sctp":
+        return socket.socket(family, socket.SOCK_STREAM, IPPROTO_SCTP)
+    return socket.socket(family, SOCKTYPES[proto])
+
+
+def _check_sctp(pb) -> None:
+    """A clear error when the kernel cannot do SCTP (no CONFIG_IP_SCTP / sctp module)."""
+    try:
+        _socket("sctp").close()
+    except OSError as e:
+        raise NetworkError(f"cannot publish port {pb.container_port}/sctp: this kernel has no "
+                           f"SCTP support ({e.strerror}); load the sctp kernel module or "
+                           f"publish the port as tcp/udp") from None
 
 
 def normalize(bindings) -> list[PortBinding]:
@@ -25,7 +42,7 @@ def normalize(bindings) -> list[PortBinding]:
         proto = (pb.protocol or "tcp").lower()
         if proto not in SOCKTYPES:
             raise InvalidArgument(f"published port {pb.container_port}/{proto}: "
-                                  f"only tcp and udp are supported")
+                                  f"invalid protocol (tcp, udp or sctp)")
         if not 0 < int(pb.container_port) < 65536:
             raise InvalidArgument(f"invalid container port {pb.container_port}")
         host_ip = pb.host_ip or "0.0.0.0"
@@ -37,7 +54,13 @@ def normalize(bindings) -> list[PortBinding]:
             continue                      # IPv4-only engine: the IPv6 twin of a binding is skipped
         if pb.host_port is not None and not 0 <= int(pb.host_port) < 65536:
             raise InvalidArgument(f"invalid host port {pb.host_port}")
-        out.append(PortBinding(int(pb.container_port), proto, host_ip, pb.host_port or 0))
+        end = getattr(pb, "host_port_end", None)
+        if end is not None and not (pb.host_port or 0) <= int(end) < 65536:
+            raise InvalidArgument(f"invalid host port range {pb.host_port}-{end}")
+        if proto == "sctp":
+            _check_sctp(pb)
+        out.append(PortBinding(int(pb.container_port), proto, host_ip, pb.host_port or 0,
+                               int(end) if end and end != pb.host_port else None))
     return out
 
 
@@ -49,12 +72,8 @@ def bind_host_ports(bindings: list[PortBinding], holders_of) -> tuple[list[socke
     socks, resolved = [], []
     try:
         for pb in bindings:
-            s = socket.socket(socket.AF_INET, SOCKTYPES[pb.protocol])
+            s = _bind_one(pb, holders_of) if pb.host_port_end else _bind_exact(pb, holders_of)
             socks.append(s)
-            try:
-                s.bind((pb.host_ip, pb.host_port))
-            except OSError as e:
-                raise _bind_error(pb, e, holders_of) from None
             resolved.append(PortBinding(pb.container_port, pb.protocol, pb.host_ip,
                                         s.getsockname()[1]))
     except BaseException:
@@ -62,6 +81,32 @@ def bind_host_ports(bindings: list[PortBinding], holders_of) -> tuple[list[socke
             s.close()
         raise
     return socks, resolved
+
+
+def _bind_exact(pb: PortBinding, holders_of) -> socket.socket:
+    s = _socket(pb.protocol)
+    try:
+        s.bind((pb.host_ip, pb.host_port))
+    except OSError as e:
+        s.close()
+        raise _bind_error(pb, e, holders_of) from None
+    return s
+
+
+def _bind_one(pb: PortBinding, holders_of) -> socket.socket:
+    """A host port range ("8000-8010:80"): the first port of the range that binds."""
+    for port in range(pb.host_port, pb.host_port_end + 1):
+        s = _socket(pb.protocol)
+        try:
+            s.bind((pb.host_ip, port))
+            return s
+        except OSError as e:
+            s.close()
+            if e.errno != errno.EADDRINUSE:
+                raise _bind_error(PortBinding(pb.container_port, pb.protocol, pb.host_ip, port),
+                                  e, holders_of) from None
+    raise NetworkError(f"Bind for {pb.host_ip}:{pb.host_port}-{pb.host_port_end} failed: "
+                       f"port is already allocated (every port of the range is in use)")
 
 
 def _bind_error(pb: PortBinding, e: OSError, holders_of) -> NetworkError:

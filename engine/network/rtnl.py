@@ -20,6 +20,7 @@ NLMSG_ERROR = 2
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MASTER, IFLA_LINKINFO, IFLA_NET_NS_FD = 1, 3, 10, 18, 28
 IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER = 1, 2, 1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
+IFA_F_NODAD = 0x02                      # IPv6: usable at once (no duplicate address detection)
 RTA_OIF, RTA_GATEWAY = 4, 5
 IFF_UP = 0x1
 _HDR = struct.Struct("=IHHII")
@@ -75,18 +76,26 @@ class _Socket:
 
 
 def _addr_body(index: int, ip: str, prefix: int) -> bytes:
+    if ":" in ip:                                         # IPv6, without DAD (like Docker)
+        packed = socket.inet_pton(socket.AF_INET6, ip)
+        return (struct.pack("=BBBBI", socket.AF_INET6, prefix, IFA_F_NODAD, 0, index)
+                + _attr(IFA_ADDRESS, packed))
     packed = socket.inet_aton(ip)
     return (struct.pack("=BBBBI", socket.AF_INET, prefix, 0, 0, index)
             + _attr(IFA_LOCAL, packed) + _attr(IFA_ADDRESS, packed))
 
 
-def create_bridge(name: str, ip: str, prefix: int) -> None:
-    """``ip link add NAME type bridge; ip addr add IP/PREFIX dev NAME; ip link set NAME up``."""
+def create_bridge(name: str, ip: str, prefix: int, ip6: str = "", prefix6: int = 64) -> None:
+    """``ip link add NAME type bridge; ip addr add IP/PREFIX dev NAME; ip link set NAME up``
+    (+ ``ip -6 addr add IP6/PREFIX6 nodad`` when ``ip6``)."""
     with _Socket() as nl:
         info = _attr(IFLA_LINKINFO, _attr(IFLA_INFO_KIND, b"bridge"))
         nl.call(RTM_NEWLINK, _CREATE, _ifinfo() + _name(name) + info, f"create bridge {name}")
         index = socket.if_nametoindex(name)
         nl.call(RTM_NEWADDR, _CREATE, _addr_body(index, ip, prefix), f"address {ip} on {name}")
+        if ip6:
+            nl.call(RTM_NEWADDR, _CREATE, _addr_body(index, ip6, prefix6),
+                    f"address {ip6} on {name}")
         nl.call(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, _ifinfo(index, up=True), f"{name} up")
 
 
@@ -110,17 +119,34 @@ def create_veth(host_name: str, peer_name: str, peer_mac: str, netns_path: str, 
         os.close(fd)
 
 
-def configure_inside(ifname: str, ip: str, prefix: int, gateway: str | None) -> None:
-    """Run inside the container's netns: address on ``ifname``, up, default route via gateway."""
+def configure_inside(ifname: str, ip: str, prefix: int, gateway: str | None,
+                     ip6: str = "", prefix6: int = 64, gateway6: str | None = None) -> None:
+    """Run inside the container's netns: address on ``ifname``, up, default route via gateway
+    (and the IPv6 address / default route when ``ip6``: IPv6 is enabled on ``ifname`` first)."""
     index = socket.if_nametoindex(ifname)
+    if ip6:
+        with open(f"/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6", "w") as f:
+            f.write("0")
     with _Socket() as nl:
         nl.call(RTM_NEWADDR, _CREATE, _addr_body(index, ip, prefix), f"address {ip} on {ifname}")
+        if ip6:
+            nl.call(RTM_NEWADDR, _CREATE, _addr_body(index, ip6, prefix6),
+                    f"address {ip6} on {ifname}")
         nl.call(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, _ifinfo(index, up=True), f"{ifname} up")
         if gateway:
-            route = (struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 254, 3, 0, 1, 0)
-                     + _attr(RTA_GATEWAY, socket.inet_aton(gateway))
-                     + _attr(RTA_OIF, struct.pack("=I", index)))
-            nl.call(RTM_NEWROUTE, _CREATE, route, f"default route via {gateway}")
+            nl.call(RTM_NEWROUTE, _CREATE, _default_route(index, gateway),
+                    f"default route via {gateway}")
+        if ip6 and gateway6:
+            nl.call(RTM_NEWROUTE, _CREATE, _default_route(index, gateway6),
+                    f"default route via {gateway6}")
+
+
+def _default_route(index: int, gateway: str) -> bytes:
+    """rtmsg (main table, boot protocol, universe scope, unicast) + gateway + output device."""
+    family, packed = ((socket.AF_INET6, socket.inet_pton(socket.AF_INET6, gateway))
+                      if ":" in gateway else (socket.AF_INET, socket.inet_aton(gateway)))
+    return (struct.pack("=BBBBBBBBI", family, 0, 0, 0, 254, 3, 0, 1, 0)
+            + _attr(RTA_GATEWAY, packed) + _attr(RTA_OIF, struct.pack("=I", index)))
 
 
 def delete_link(name: str) -> bool:

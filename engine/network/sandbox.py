@@ -89,17 +89,20 @@ def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool)
         bridge.ensure_rules(rec)
         eps = _prune_stale(svc, rec)
         ip = _pick_ip(rec, ep, eps)
+        ip6 = _pick_ip6(rec, ep, eps)
         mac = ep.mac_address or bridge.mac_for(ip)
         veth = bridge.veth_name(cid, rec["id"])
         state["endpoints"][rec["id"]] = {"network": rec["name"], "veth": veth, "ifname": ifname,
-                                         "ip": ip, "mac": mac}
+                                         "ip": ip, "mac": mac, "ip6": ip6}
         _save(svc, state)
-        bridge.add_veth(rec, cid, state["netns"], ifname, ip, mac, default_route)
+        bridge.add_veth(rec, cid, state["netns"], ifname, ip, mac, default_route, ip6)
         prefix = int(rec["subnet"].split("/")[1])
         entry = {"name": state["name"], "hostname": state["hostname"], "ip": ip,
                  "prefixlen": prefix, "mac": mac, "veth": veth, "ifname": ifname,
                  "aliases": [] if rec.get("default") else list(ep.aliases),
                  "netns": state["netns"], "endpoint_id": store.new_id()}
+        if ip6:
+            entry.update(ip6=ip6, prefixlen6=int(rec["subnet6"].split("/")[1]))
         eps[cid] = entry
         store.write_endpoints(svc.layout, rec, eps)
     return entry
@@ -149,6 +152,25 @@ def _pick_ip(rec, ep: EndpointSpec, eps: dict) -> str:
         return addr
     ip_range = ipaddress.ip_network(rec["ip_range"]) if rec.get("ip_range") else None
     return ipam.allocate(subnet, ip_range, used)
+
+
+def _pick_ip6(rec, ep: EndpointSpec, eps: dict) -> str:
+    """The endpoint's IPv6 address on an IPv6 network ("" otherwise): ipv6_address or the
+    lowest free one."""
+    import ipaddress
+    if not rec.get("subnet6"):
+        if ep.ipv6_address and not rec.get("default"):
+            raise NetworkError(f"network {rec['name']}: ipv6_address {ep.ipv6_address} given but "
+                               f"the network has no IPv6 (enable_ipv6)")
+        return ""
+    subnet6 = ipaddress.ip_network(rec["subnet6"])
+    used = {e["ip6"] for e in eps.values() if e.get("ip6")} | {rec["gateway6"]}
+    if ep.ipv6_address:
+        addr = str(ipam.check_address(ep.ipv6_address, subnet6, "ipv6_address", rec["name"]))
+        if addr in used:
+            raise NetworkError(f"network {rec['name']}: address {addr} is already in use")
+        return addr
+    return ipam.allocate6(subnet6, used)
 
 
 def _publish(svc, state, bindings, records, gw_net=None):
@@ -215,16 +237,24 @@ def _sandbox(state, spec, records, resolved) -> Sandbox:
         endpoints[rec["name"]] = {"IPAddress": e["ip"], "IPPrefixLen": int(rec["subnet"].split("/")[1]),
                                   "Gateway": rec["gateway"], "MacAddress": e["mac"],
                                   "Aliases": list(ep.aliases), "NetworkID": rec["id"],
-                                  "DNSNames": [state["name"], state["cid"][:12]] + list(ep.aliases)}
+                                  "DNSNames": [state["name"], state["cid"][:12]] + list(ep.aliases),
+                                  **_v6_fields(rec, e.get("ip6", ""))}
     first = next(iter(state["endpoints"].values()), None)
     embedded = any(not rec.get("default") for rec, _ in records)
     gateway = records[0][0]["gateway"] if records else ""
     hosts = hostsfiles.hosts_text(state["hostname"], spec.domainname, first["ip"] if first else "",
-                                  spec.extra_hosts, gateway)
+                                  spec.extra_hosts, gateway, (first or {}).get("ip6", ""))
     resolv = hostsfiles.resolv_text(embedded=embedded, dns=spec.dns, dns_search=spec.dns_search,
                                     dns_opt=spec.dns_opt)
     return Sandbox(netns_path=state["netns"], hosts=hosts, resolv_conf=resolv,
                    hostname=state["hostname"], endpoints=endpoints, ports=tuple(resolved))
+
+
+def _v6_fields(rec: dict, ip6: str) -> dict:
+    """Docker's IPv6 keys of an endpoint (empty values without IPv6)."""
+    return {"GlobalIPv6Address": ip6,
+            "GlobalIPv6PrefixLen": int(rec["subnet6"].split("/")[1]) if ip6 else 0,
+            "IPv6Gateway": rec.get("gateway6", "") if ip6 else ""}
 
 
 def _host_sandbox(spec) -> Sandbox:
@@ -388,5 +418,6 @@ def live_endpoints(svc, cid: str) -> dict:
         out[rec["name"]] = {"IPAddress": entry["ip"], "IPPrefixLen": entry["prefixlen"],
                             "Gateway": rec["gateway"], "MacAddress": entry["mac"],
                             "Aliases": list(entry.get("aliases", [])), "NetworkID": net_id,
-                            "DNSNames": [entry["name"], cid[:12]] + list(entry.get("aliases", []))}
+                            "DNSNames": [entry["name"], cid[:12]] + list(entry.get("aliases", [])),
+                            **_v6_fields(rec, entry.get("ip6", ""))}
     return out

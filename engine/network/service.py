@@ -19,7 +19,7 @@ import shutil
 
 from ..errors import Conflict, InvalidArgument, NotFound
 from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
-from . import bridge, firewall, ipam, store
+from . import bridge, firewall, ipam, predefined, store
 from .netns import is_netns
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
@@ -34,6 +34,8 @@ class NetworkService:
 
     # ------------------------------------------------------------------ networks
     def create(self, spec: NetworkSpec) -> NetworkInfo:
+        if spec.name in predefined.DRIVERS:
+            raise Conflict(f"operation is not permitted on predefined {spec.name} network")
         _validate_spec(spec)
         with firewall.host_lock():
             if any(r["name"] == spec.name for r in store.all_records(self.layout)):
@@ -67,7 +69,7 @@ class NetworkService:
                "default": spec.name == DEFAULT_NETWORK}
         if len(rec["bridge"]) > 15:
             raise InvalidArgument(f"bridge name {rec['bridge']!r} is longer than 15 characters")
-        pools = [p for p in spec.ipam if p.subnet]
+        pools = [p for p in spec.ipam if p.subnet and ":" not in p.subnet]
         if pools:
             subnet, ip_range, gateway, aux = ipam.parse_pool(pools[0], spec.name)
             for other in ours + _foreign_bridge_routes():
@@ -75,20 +77,28 @@ class NetworkService:
                     raise Conflict(f"invalid pool request: Pool overlaps with other one on this "
                                    f"address space ({subnet} overlaps {other})")
         else:
-            if any(p.gateway or p.ip_range for p in spec.ipam):
+            if any(p.gateway or p.ip_range for p in spec.ipam if ":" not in p.subnet):
                 raise InvalidArgument(f"network {spec.name}: a gateway or ip_range needs a subnet")
             subnet = ipam.pick_subnet(ours + ipam.host_routes())
             ip_range, gateway, aux = None, None, {}
         gateway = gateway or next(subnet.hosts())
         rec.update(subnet=str(subnet), ip_range=str(ip_range) if ip_range else "",
                    gateway=str(gateway), aux=aux)
+        rec.update(_ipv6_pool(spec, ours6=[ipaddress.ip_network(r["subnet6"])
+                                           for r in store.all_records(self.layout)
+                                           if r.get("subnet6")]))
         return rec
 
     def remove(self, name_or_id: str, *, predefined: bool = False) -> None:
         """Remove an unused network. The default ``bridge`` network is predefined (like
         Docker's) and only goes with ``predefined=True`` (engine cleanup)."""
-        rec = store.find(self.layout, name_or_id)
-        if rec.get("default") and not predefined:
+        try:
+            rec = self._find(name_or_id)
+        except NotFound:
+            if name_or_id == DEFAULT_NETWORK:          # not used yet: still Docker's predefined
+                raise Conflict(f"{name_or_id} is a pre-defined network and cannot be removed") from None
+            raise
+        if rec.get("predefined") or (rec.get("default") and not predefined):
             raise Conflict(f"{rec['name']} is a pre-defined network and cannot be removed")
         with firewall.host_lock(), store.lock(self.layout, rec["id"]):
             users = self._live_endpoints(rec, locked=True) or self._attached(rec)
@@ -99,24 +109,37 @@ class NetworkService:
             shutil.rmtree(self.layout.network_dir(rec["id"]), ignore_errors=True)
 
     def inspect(self, name_or_id: str) -> NetworkInfo:
-        rec = store.find(self.layout, name_or_id)
+        rec = self._find(name_or_id)
         return store.to_info(rec, self._live_endpoints(rec))
 
     def inspect_dict(self, name_or_id: str) -> dict:
-        rec = store.find(self.layout, name_or_id)
+        rec = self._find(name_or_id)
         return store.inspect_dict(store.to_info(rec, self._live_endpoints(rec)), rec)
 
     def list(self, filters: dict | None = None) -> list[NetworkInfo]:
+        """Our networks and Docker's predefined ``host`` and ``none`` (never stored)."""
         out = []
-        for rec in store.all_records(self.layout):
+        for rec in store.all_records(self.layout) + predefined.records(self.layout):
             if _matches(rec, filters or {}):
                 out.append(store.to_info(rec, self._live_endpoints(rec)))
         return out
 
+    def _find(self, name_or_id: str) -> dict:
+        """A network record by name, id or unique id prefix, the predefined ones included."""
+        if name_or_id in predefined.DRIVERS:
+            return predefined.record(self.layout, name_or_id)
+        try:
+            return store.find(self.layout, name_or_id)
+        except NotFound:
+            rec = predefined.find(self.layout, name_or_id)
+            if rec is None:
+                raise
+            return rec
+
     def prune(self, filters: dict | None = None) -> list[str]:
         removed = []
         for info in self.list(filters):
-            if info.name == DEFAULT_NETWORK:
+            if info.name == DEFAULT_NETWORK or info.name in predefined.DRIVERS:
                 continue
             try:
                 self.remove(info.id)
@@ -127,7 +150,10 @@ class NetworkService:
 
     def _live_endpoints(self, rec: dict, locked: bool = False) -> dict:
         """Endpoints whose network namespace still exists (stale ones are dropped on the way).
-        ``locked``: the caller holds the network's lock already."""
+        ``locked``: the caller holds the network's lock already. For ``host`` / ``none``: the
+        running containers in that network mode."""
+        if rec.get("predefined"):
+            return predefined.containers(self.layout, rec["name"])
         eps = store.endpoints(self.layout, rec["id"])
         live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
         if len(live) != len(eps):
@@ -149,7 +175,8 @@ class NetworkService:
     def connect(self, network: str, container_id: str, endpoint: EndpointSpec | None = None) -> None:
         from . import sandbox
         endpoint = endpoint or EndpointSpec()
-        rec = store.find(self.layout, network)
+        rec = self._find(network)
+        _refuse_predefined(rec)
         mode = self._network_mode(container_id)
         if mode in ("none", "host") or mode.startswith("container:"):
             raise Conflict(f"container {container_id[:12]} uses network mode {mode!r} and cannot "
@@ -179,7 +206,8 @@ class NetworkService:
 
     def disconnect(self, network: str, container_id: str, force: bool = False) -> None:
         from . import sandbox
-        rec = store.find(self.layout, network)
+        rec = self._find(network)
+        _refuse_predefined(rec)
         with store.lock(self.layout, rec["id"]):
             att = store.attached(self.layout, rec["id"])
             live = container_id in store.endpoints(self.layout, rec["id"])
@@ -240,6 +268,12 @@ class NetworkService:
         return sandbox.reconcile(self)
 
 
+def _refuse_predefined(rec: dict) -> None:
+    if rec.get("predefined"):
+        raise Conflict(f"container cannot be disconnected from {rec['name']} network or "
+                       f"connected to {rec['name']} network")
+
+
 def _validate_spec(spec: NetworkSpec) -> None:
     if not spec.name or not NAME_RE.match(spec.name):
         raise InvalidArgument(f"invalid network name {spec.name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] "
@@ -252,8 +286,30 @@ def _validate_spec(spec: NetworkSpec) -> None:
     if spec.ipam_driver not in ("default", ""):
         raise InvalidArgument(f"network {spec.name}: IPAM driver {spec.ipam_driver!r} is not "
                               f"supported (only \"default\")")
-    if len([p for p in spec.ipam if p.subnet]) > 1:
+    if len([p for p in spec.ipam if p.subnet and ":" not in p.subnet]) > 1:
         raise InvalidArgument(f"network {spec.name}: only one IPv4 pool per network is supported")
+    if len([p for p in spec.ipam if ":" in p.subnet]) > 1:
+        raise InvalidArgument(f"network {spec.name}: only one IPv6 pool per network is supported")
+
+
+def _ipv6_pool(spec: NetworkSpec, ours6: list) -> dict:
+    """{subnet6, gateway6} of an IPv6 network: its IPv6 pool, or a random ULA /64."""
+    pools6 = [p for p in spec.ipam if ":" in p.subnet]
+    if pools6 and not spec.enable_ipv6:
+        raise InvalidArgument(f"network {spec.name}: IPv6 subnet {pools6[0].subnet} given but "
+                              f"IPv6 is not enabled (set enable_ipv6: true / --ipv6)")
+    if not spec.enable_ipv6:
+        return {}
+    if pools6:
+        subnet, gateway = ipam.parse_pool6(pools6[0], spec.name)
+        for other in ours6:
+            if subnet.overlaps(other):
+                raise Conflict(f"invalid pool request: Pool overlaps with other one on this "
+                               f"address space ({subnet} overlaps {other})")
+    else:
+        subnet, gateway = ipam.pick_subnet6(ours6), None
+    gateway = gateway or subnet.network_address + 1
+    return {"subnet6": str(subnet), "gateway6": str(gateway)}
 
 
 def _foreign_bridge_routes() -> list:
@@ -281,7 +337,7 @@ def _matches(rec: dict, filters: dict) -> bool:
             if rec["driver"] not in values:
                 return False
         elif key == "type":
-            kind = "builtin" if rec.get("default") else "custom"
+            kind = "builtin" if rec.get("default") or rec.get("predefined") else "custom"
             if kind not in values:
                 return False
         elif key in ("dangling", "scope"):

@@ -128,18 +128,22 @@ def to_info(rec: dict, eps: dict) -> NetworkInfo:
     from ..types import IPAMPool, NetworkInfo, NetworkSpec
     pool = IPAMPool(subnet=rec["subnet"], ip_range=rec.get("ip_range", ""),
                     gateway=rec.get("gateway", ""), aux_addresses=dict(rec.get("aux", {})))
-    containers = {cid: {"Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",
-                        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", ""),
-                        "IPv6Address": ""}
-                  for cid, ep in eps.items()}
+    containers = {cid: ep if "ip" not in ep else {
+        "Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",
+        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", ""),
+        "IPv6Address": f"{ep['ip6']}/{ep['prefixlen6']}" if ep.get("ip6") else ""}
+        for cid, ep in eps.items()}
     spec = NetworkSpec(name=rec["name"], driver=rec["driver"], internal=rec["internal"],
                        attachable=rec.get("attachable", False),
                        enable_ipv6=rec.get("enable_ipv6", False),
                        ipam_driver=rec.get("ipam_driver", "default"),
                        ipam=tuple(IPAMPool(**p) for p in rec.get("requested_pools", [])),
                        driver_opts=dict(rec.get("options", {})), labels=dict(rec.get("labels", {})))
+    pools = (pool,) if rec.get("subnet") else ()
+    if rec.get("subnet6"):
+        pools += (IPAMPool(subnet=rec["subnet6"], gateway=rec.get("gateway6", "")),)
     return NetworkInfo(id=rec["id"], name=rec["name"], driver=rec["driver"],
-                       internal=rec["internal"], subnets=(pool,), labels=dict(rec.get("labels", {})),
+                       internal=rec["internal"], subnets=pools, labels=dict(rec.get("labels", {})),
                        created=rec["created"], containers=containers, bridge=rec["bridge"], spec=spec)
 
 

@@ -58,28 +58,29 @@ def write_proc(path: str, value: str) -> None:
 
 # ----------------------------------------------------------------------------- iptables
 
-def iptables(args: list[str], table: str = "filter", check: bool = True):
-    return run(["iptables", "-w", "10", "-t", table] + args, check=check)
+def iptables(args: list[str], table: str = "filter", check: bool = True, v6: bool = False):
+    return run(["ip6tables" if v6 else "iptables", "-w", "10", "-t", table] + args, check=check)
 
 
-def ensure_chain(table: str, chain: str) -> None:
-    if iptables(["-S", chain], table, check=False).returncode != 0:
-        proc = iptables(["-N", chain], table, check=False)
+def ensure_chain(table: str, chain: str, v6: bool = False) -> None:
+    if iptables(["-S", chain], table, check=False, v6=v6).returncode != 0:
+        proc = iptables(["-N", chain], table, check=False, v6=v6)
         if proc.returncode != 0 and "exists" not in proc.stderr:
             raise NetworkError(f"iptables -t {table} -N {chain} failed: {proc.stderr.strip()}")
 
 
-def ensure_jump(table: str, parent: str, rule: list[str], position: int | None = 1) -> None:
+def ensure_jump(table: str, parent: str, rule: list[str], position: int | None = 1,
+                v6: bool = False) -> None:
     """Insert ``rule`` (ending in -j CHAIN) into ``parent`` unless it is already there."""
-    if iptables(["-C", parent] + rule, table, check=False).returncode == 0:
+    if iptables(["-C", parent] + rule, table, check=False, v6=v6).returncode == 0:
         return
     if position is None:
-        iptables(["-A", parent] + rule, table)
+        iptables(["-A", parent] + rule, table, v6=v6)
     else:
-        iptables(["-I", parent, str(position)] + rule, table)
+        iptables(["-I", parent, str(position)] + rule, table, v6=v6)
 
 
-def restore(rules: dict[str, list[str]], check: bool = True) -> bool:
+def restore(rules: dict[str, list[str]], check: bool = True, v6: bool = False) -> bool:
     """Append rules in one atomic ``iptables-restore --noflush`` call.
 
     rules: table -> ["-A CHAIN ...", "-I CHAIN ..."] (chains must already exist).
@@ -90,8 +91,8 @@ def restore(rules: dict[str, list[str]], check: bool = True) -> bool:
             text += [f"*{table}"] + lines + ["COMMIT"]
     if not text:
         return True
-    proc = run(["iptables-restore", "-w", "10", "--noflush"], input="\n".join(text) + "\n",
-               check=check)
+    proc = run(["ip6tables-restore" if v6 else "iptables-restore", "-w", "10", "--noflush"],
+               input="\n".join(text) + "\n", check=check)
     return proc.returncode == 0
 
 
@@ -117,23 +118,23 @@ def tagged_deletions(saved: dict[str, list[str]], table: str, chains: list[str],
     return out
 
 
-def delete_tagged(table: str, chains: list[str], tag: str) -> int:
+def delete_tagged(table: str, chains: list[str], tag: str, v6: bool = False) -> int:
     """Delete every rule of ``chains`` whose comment contains ``tag``. Returns the count."""
     deletions = []
     for chain in chains:
-        proc = iptables(["-S", chain], table, check=False)
+        proc = iptables(["-S", chain], table, check=False, v6=v6)
         if proc.returncode != 0:
             continue
         for line in proc.stdout.splitlines():
             if line.startswith("-A ") and tag in shlex.split(line):
                 deletions.append("-D " + line[3:])
     if deletions:
-        proc = run(["iptables-restore", "-w", "10", "--noflush"],
+        proc = run(["ip6tables-restore" if v6 else "iptables-restore", "-w", "10", "--noflush"],
                    input=f"*{table}\n" + "\n".join(deletions) + "\nCOMMIT\n", check=False)
         if proc.returncode != 0:
             # a rule that vanished meanwhile fails the whole batch: go one by one
             for line in deletions:
-                iptables(shlex.split(line), table, check=False)
+                iptables(shlex.split(line), table, check=False, v6=v6)
     return len(deletions)
 
 
