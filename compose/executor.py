@@ -7,9 +7,7 @@ Acting is dumb on purpose: every decision was taken by the planner.
 """
 from __future__ import annotations
 
-import concurrent.futures as cf
 import os
-import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -47,6 +45,7 @@ class Executor:
 
     # ------------------------------------------------------------------ scheduling
     def run(self, plan: Plan) -> None:
+        import concurrent.futures as cf
         for w in plan.warnings:
             self.emit(Event("warning", "", w))
         for op in plan.ordered():
@@ -94,6 +93,7 @@ class Executor:
     def _run_op(self, op: Operation) -> None:
         handler = {
             ("network", CREATE): self._network_create, ("network", REMOVE): self._network_remove,
+            ("network", RECREATE): self._network_recreate,
             ("volume", CREATE): self._volume_create, ("volume", REMOVE): self._volume_remove,
             ("container", CREATE): self._container_create,
             ("container", RECREATE): self._container_recreate,
@@ -112,10 +112,49 @@ class Executor:
     def _network_create(self, op: Operation) -> None:
         self.emit(Event("network", op.name, "Creating"))
         try:
-            self.engine.networks.create(convert.network_spec(self.project, op.data["key"]))
+            self.engine.networks.create(convert.network_spec(self.project, op.data["key"],
+                                                             op.data.get("hash", "")))
         except Conflict:
             pass                                # created meanwhile by someone else: fine
         self.emit(Event("network", op.name, "Created"))
+
+    def _network_recreate(self, op: Operation) -> None:
+        """A network whose config hash diverged (Docker Compose's removeDivergedNetwork):
+        stop the containers of the services using it, disconnect them, remove the network,
+        create it with the new config; the planner starts the containers again after."""
+        attached = op.data.get("containers", [])
+        running = [(cid, name) for cid, name, up in attached if up]
+        self._parallel(lambda item: self._stop_quietly(*item), running)
+        for cid, _name, _up in attached:
+            try:
+                self.engine.networks.disconnect(op.name, cid, force=True)
+            except EngineError:
+                pass                            # not connect()-attached: its spec names it
+        try:
+            self.engine.networks.remove(op.name)
+        except NotFound:
+            pass
+        self.emit(Event("network", op.name, "Removed"))
+        self._network_create(op)
+
+    def _stop_quietly(self, cid: str, name: str) -> None:
+        self.emit(Event("container", name, "Stopping"))
+        try:
+            self.engine.containers.stop(cid)
+        except (NotFound, Conflict):
+            pass
+        self.emit(Event("container", name, "Stopped"))
+
+    def _parallel(self, fn, items) -> None:
+        items = list(items)
+        if len(items) <= 1:
+            for item in items:
+                fn(item)
+            return
+        import concurrent.futures as cf
+        with cf.ThreadPoolExecutor(max_workers=min(self.parallel, len(items))) as pool:
+            for fut in [pool.submit(fn, item) for item in items]:
+                fut.result()
 
     def _network_remove(self, op: Operation) -> None:
         self.emit(Event("network", op.name, "Removing"))
@@ -130,19 +169,25 @@ class Executor:
 
     def _volume_create(self, op: Operation) -> None:
         self.emit(Event("volume", op.name, "Creating"))
-        self.engine.volumes.create(convert.volume_spec(self.project, op.data["key"]))
+        self.engine.volumes.create(convert.volume_spec(self.project, op.data["key"],
+                                                       op.data.get("hash", "")))
         self.emit(Event("volume", op.name, "Created"))
 
     def _volume_remove(self, op: Operation) -> None:
-        self.emit(Event("volume", op.name, "Removing"))
+        quiet = op.data.get("quiet")            # a diverged volume's removal: no event (as Docker)
+        if not quiet:
+            self.emit(Event("volume", op.name, "Removing"))
         try:
-            self.engine.volumes.remove(op.name)
+            self.engine.volumes.remove(op.name, force=bool(quiet))
         except NotFound:
             pass
         except Conflict:
+            if quiet:
+                raise
             self.emit(Event("volume", op.name, "Resource is still in use"))
             return
-        self.emit(Event("volume", op.name, "Removed"))
+        if not quiet:
+            self.emit(Event("volume", op.name, "Removed"))
 
     # ------------------------------------------------------------------ containers
     def _context(self, service, number: int, **kw) -> convert.ContainerContext:
@@ -298,6 +343,7 @@ def write_file_contents(engine, project, service) -> dict:
     if layout is not None:
         base = layout.compose_files(project.name) / service.name
     else:                                   # the in-memory test engine: its own directory
+        import tempfile
         base = Path(getattr(engine, "lock_dir", tempfile.gettempdir())) / "files" / project.name / service.name
     out = {}
     for target, data, mode, uid, gid in entries:

@@ -36,7 +36,9 @@ class Observed:
         return [c for c in self.containers if L.is_oneoff(c.labels)]
 
 
-def observe(engine, project, *, name: Optional[str] = None, images: bool = True) -> Observed:
+def observe(engine, project, *, name: Optional[str] = None, images: bool = True,
+            known_images: Optional[dict] = None) -> Observed:
+    """``known_images``: {ref: id} the caller inspected just before (not inspected again)."""
     project_name = project.name if project is not None else name
     obs = Observed(project=project_name)
     obs.containers = list(engine.containers.list(all=True, filters=L.project_filter(project_name)))
@@ -57,7 +59,7 @@ def observe(engine, project, *, name: Optional[str] = None, images: bool = True)
             if found is not None:
                 obs.volumes[vol.name] = found
     if images:
-        ids: dict[str, str] = {}                # one inspect per distinct image reference
+        ids: dict[str, str] = dict(known_images or {})   # one inspect per distinct reference
         for svc in project.services.values():
             ref = image_ref(project, svc)
             if ref not in ids:

@@ -39,6 +39,7 @@ class UpOptions:
     scale: dict = field(default_factory=dict)
     no_start: bool = False
     timeout: Optional[float] = None
+    recreate_volumes: tuple = ()         # diverged volumes the user agreed to recreate (-y/prompt)
 
 
 @dataclass
@@ -111,8 +112,9 @@ def plan_up(project, observed, opts: UpOptions) -> Plan:
             if key.startswith(L.PREFIX + "."):
                 raise ComposeError(f'service "{name}": label "{key}" is reserved: labels with the '
                                    f'"{L.PREFIX}" prefix are set by Compose itself')
-    infra = _plan_networks(plan, project, scope, observed) + _plan_volumes(plan, project, scope, observed)
     state = _UpState()
+    infra = _plan_networks(plan, project, scope, observed, state)
+    infra += _plan_volumes(plan, project, scope, observed, opts.recreate_volumes, state)
     for name in scope:
         policy = opts.recreate if name in targets else opts.recreate_deps
         _plan_service(plan, project, observed, project.services[name], opts, policy, infra, state, scope)
@@ -134,9 +136,23 @@ class _UpState:
     creates: dict = field(default_factory=dict)     # service -> [op keys creating containers]
     starts: dict = field(default_factory=dict)      # service -> [op keys making it run]
     recreated: dict = field(default_factory=dict)   # service -> [recreate op keys]
+    infra_of: dict = field(default_factory=dict)    # service -> [network/volume recreate op keys]
+    dropped: set = field(default_factory=set)       # container ids removed for a volume recreate
 
 
-def _plan_networks(plan, project, scope, observed) -> list[str]:
+def expected_network_hash(project, key: str) -> str:
+    from .hashing import network_hash
+    net = project.networks.get(key)
+    return network_hash(net if net is not None else {"name": network_engine_name(project, key)})
+
+
+def _network_users(project, key: str) -> list[str]:
+    """Services of the project attached to network ``key`` (Docker Compose stops them to
+    recreate a diverged network)."""
+    return [s.name for s in project.services.values() if key in network_names(project, s)]
+
+
+def _plan_networks(plan, project, scope, observed, state=None) -> list[str]:
     keys = []
     used = []
     for s in scope:
@@ -150,19 +166,53 @@ def _plan_networks(plan, project, scope, observed) -> list[str]:
             if name not in observed.networks:
                 raise ComposeError(f"network {name} declared as external, but could not be found")
             continue
+        expected = expected_network_hash(project, key)
         if name not in observed.networks:
             keys.append(plan.add(Operation(f"net:{name}", "network", name, CREATE, "not found",
-                                           data={"key": key})).key)
+                                           data={"key": key, "hash": expected})).key)
+            continue
+        actual = (observed.networks[name].labels or {}).get(L.CONFIG_HASH)
+        if actual and actual != expected and state is not None:
+            users = _network_users(project, key)
+            attached = [(c.id, c.name, bool(c.state.running or c.state.status == "paused"))
+                        for c in observed.containers
+                        if c.labels.get(L.SERVICE) in users and not L.is_oneoff(c.labels)]
+            op = plan.add(Operation(f"net:{name}", "network", name, RECREATE, "config hash diverged",
+                                    data={"key": key, "hash": expected, "containers": attached}))
+            keys.append(op.key)
+            for svc in users:
+                state.infra_of.setdefault(svc, []).append(op.key)
     return keys
 
 
-def _plan_volumes(plan, project, scope, observed) -> list[str]:
-    keys, used = [], []
-    for s in scope:
+def diverged_volumes(project, observed, services) -> list[str]:
+    """Engine names of the project volumes ``services`` use whose config-hash label differs
+    from the file's (Docker Compose asks before recreating them: data is lost)."""
+    from .hashing import volume_hash
+    out = []
+    for key in _used_volumes(project, services):
+        vol = project.volumes.get(key)
+        if vol is None or vol.external or vol.name not in observed.volumes:
+            continue
+        actual = (observed.volumes[vol.name].labels or {}).get(L.CONFIG_HASH)
+        if actual and actual != volume_hash(vol):
+            out.append(vol.name)
+    return out
+
+
+def _used_volumes(project, services) -> list[str]:
+    used = []
+    for s in services:
         for v in project.services[s].volumes:
             if v.type == "volume" and v.source and v.source not in used:
                 used.append(v.source)
-    for key in used:
+    return used
+
+
+def _plan_volumes(plan, project, scope, observed, recreate=(), state=None) -> list[str]:
+    from .hashing import volume_hash
+    keys = []
+    for key in _used_volumes(project, scope):
         vol = project.volumes.get(key)
         if vol is None:
             raise ComposeError(f'service volume refers to undefined volume {key}: invalid compose project')
@@ -172,8 +222,27 @@ def _plan_volumes(plan, project, scope, observed) -> list[str]:
             continue
         if vol.name not in observed.volumes:
             keys.append(plan.add(Operation(f"vol:{vol.name}", "volume", vol.name, CREATE, "not found",
-                                           data={"key": key})).key)
+                                           data={"key": key, "hash": volume_hash(vol)})).key)
+        elif vol.name in recreate and state is not None:
+            keys.append(_plan_volume_recreate(plan, project, observed, key, vol, state))
     return keys
+
+
+def _plan_volume_recreate(plan, project, observed, key, vol, state) -> str:
+    """Stop and remove the containers of every service mounting the volume, remove the
+    volume, create it again; the containers are then created anew (Docker Compose)."""
+    from .hashing import volume_hash
+    users = [s.name for s in project.services.values()
+             if any(v.type == "volume" and v.source == key for v in s.volumes)]
+    removes = []
+    for c in observed.containers:
+        if c.labels.get(L.SERVICE) in users and not L.is_oneoff(c.labels) and c.id not in state.dropped:
+            removes.append(_stop_remove(plan, c, f"volume {vol.name} diverged", None)[1])
+            state.dropped.add(c.id)
+    rm = plan.add(Operation(f"vol-rm:{vol.name}", "volume", vol.name, REMOVE, "config hash diverged",
+                            after=tuple(removes), data={"quiet": True}))
+    return plan.add(Operation(f"vol:{vol.name}", "volume", vol.name, CREATE, "config hash diverged",
+                              after=(rm.key,), data={"key": key, "hash": volume_hash(vol)})).key
 
 
 def recreate_cause(project, observed, service, container, policy, state) -> str:
@@ -203,7 +272,8 @@ def recreate_cause(project, observed, service, container, policy, state) -> str:
 def _plan_service(plan, project, observed, service, opts, policy, infra, state, scope) -> None:
     name = service.name
     want = opts.scale.get(name, service.scale)
-    existing = observed.service_containers(name)
+    existing = [c for c in observed.service_containers(name) if c.id not in state.dropped]
+    net_recreates = tuple(state.infra_of.get(name, ()))
     causes = {c.id: recreate_cause(project, observed, service, c, policy, state) for c in existing}
     dep_create = [k for d in service.dependencies() if d in scope for k in state.creates.get(d, [])]
     waits = _plan_waits(plan, project, service, opts, state, scope)
@@ -244,7 +314,11 @@ def _plan_service(plan, project, observed, service, opts, policy, infra, state, 
         elif not c.state.running and not opts.no_start:
             starts.append(plan.add(Operation(f"start:{c.name}", "container", c.name, START,
                                              f"container {c.state.status}", service=name,
-                                             container_id=c.id, after=tuple(waits))).key)
+                                             container_id=c.id, after=tuple(waits) + net_recreates)).key)
+        elif net_recreates and not opts.no_start:     # stopped by the network's recreation
+            starts.append(plan.add(Operation(f"start:{c.name}", "container", c.name, START,
+                                             "network recreated", service=name,
+                                             container_id=c.id, after=net_recreates + tuple(waits))).key)
         else:
             plan.add(Operation(f"keep:{c.name}", "container", c.name, KEEP,
                                "up to date" if c.state.running else f"container {c.state.status}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import signal
 import sys
+import threading
 
 from . import project_common as pc
 
@@ -21,14 +22,20 @@ def attached_services(project, targets, attach, no_attach, attach_dependencies) 
     return [s for s in chosen if s not in set(no_attach or ())]
 
 
+DETACHED = object()          # _watch_exits: the user pressed `d` in the navigation menu
+
+
 def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_dependencies,
-                 abort_exit, abort_failure, exit_code_from, color, prefix, timestamps, timeout) -> int:
+                 abort_exit, abort_failure, exit_code_from, color, prefix, timestamps, timeout,
+                 menu: bool = False, watcher=None, watch_stop=None) -> int:
     from compose.project_ops.attach import Follower, LogPrinter
     engine = pc.engine(ctx)
     services = attached_services(project, targets, attach, no_attach, attach_dependencies)
     printer = LogPrinter(sys.stdout, color=color, prefix=prefix, timestamps=timestamps,
                          project=project.name)
     follower = Follower(engine, project.name, services, printer)
+    follower.detached = threading.Event()
+    nav = _start_menu(ctx, project, follower, color, watcher, watch_stop) if menu else None
     # a SIGTERM is handled like the first Ctrl-C
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
@@ -42,11 +49,18 @@ def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_de
                             exit_code_from)
     except KeyboardInterrupt:
         follower.stop()
+        if nav is not None:
+            nav.stop()
+            nav = None
         sys.stderr.write("Gracefully Stopping... press Ctrl+C again to force\n")
         return _stop_stack(ctx, project, timeout, graceful=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if nav is not None:
+            nav.stop()
     follower.stop()
+    if code is DETACHED:
+        return 0
     if code is not None:
         sys.stderr.write("Aborting on container exit...\n")
         _stop_stack(ctx, project, timeout, graceful=True)
@@ -56,6 +70,33 @@ def run_attached(ctx, project, targets, up_opts, *, attach, no_attach, attach_de
     return 0
 
 
+def _start_menu(ctx, project, follower, color, watcher, watch_stop):
+    """The navigation menu (`up --menu`): `w` toggles watch, `d` detaches."""
+    from .project_menu import NavigationMenu
+    state = {"stop": watch_stop}
+
+    def toggle_watch():
+        nonlocal watcher
+        if state["stop"] is not None:            # watching: stop it
+            state["stop"].set()
+            state["stop"] = None
+            return False
+        if watcher is None:
+            try:
+                from .project_watch import make_watcher
+                watcher = make_watcher(ctx, project, [], quiet=True)
+            except Exception:                    # noqa: BLE001 - no develop.watch section
+                return None
+        from .project_watch import start_background
+        state["stop"] = start_background(watcher)[0]
+        return True
+
+    nav = NavigationMenu(toggle_watch, follower.detached.set, color=color)
+    nav.watching = watch_stop is not None
+    nav.start()
+    return nav
+
+
 def _sigterm_as_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -63,10 +104,15 @@ def _sigterm_as_interrupt(signum, frame) -> None:
 def _watch_exits(engine, project, follower, services, abort_exit, abort_failure, exit_code_from):
     """Wait for container exits. Returns the exit code that triggers an abort, or None when
     every attached container has stopped for good."""
+    detached = getattr(follower, "detached", None)
     while True:
+        if detached is not None and detached.is_set():
+            return DETACHED
         try:
-            info = follower.exits.get(timeout=0.5)
+            info = follower.exits.get(timeout=0.2 if detached is not None else 0.5)
         except queue.Empty:
+            if detached is not None and detached.is_set():
+                return DETACHED
             if _all_done(follower):
                 return None
             continue

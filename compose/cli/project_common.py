@@ -20,9 +20,19 @@ def load_options(opts, services=()):
 
 
 def load_project(ctx, services=()):
-    """The Project for this command (ComposeError on bad files)."""
-    from compose.loader import load_project as _load
-    return _load(load_options(_options.get(ctx), services))
+    """The Project for this command (ComposeError on bad files), served from the project
+    cache (compose.project_cache) when nothing the loader read has changed."""
+    from compose.project_cache import load_cached
+    opts = _options.get(ctx)
+    return load_cached(load_options(opts, services), project_cache_dir(opts))
+
+
+def project_cache_dir(opts):
+    from engine.layout import Layout
+    try:
+        return Layout.from_env(opts.root, opts.runroot).runroot / "compose-cache"
+    except (OSError, ValueError):
+        return None
 
 
 def load_project_or_name(ctx, services=()):
@@ -105,3 +115,15 @@ def print_plan(plan) -> None:
 
 def timeout_value(t: Optional[int]) -> Optional[float]:
     return None if t is None else float(t)
+
+
+def confirm(question: str) -> bool:
+    """Docker Compose's prompt: the question on stdout (no newline), one line read from stdin;
+    y/yes/true/1 is yes, anything else (or end of input) no."""
+    sys.stdout.write(question + " ")
+    sys.stdout.flush()
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        answer = ""
+    return answer.strip().lower() in ("y", "yes", "true", "1", "t")

@@ -121,16 +121,84 @@ def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"
     if pc.dry_run(ctx):
         _print_run_plan(engine, project, service, opts)
         return
-    render = pc.renderer(ctx)
+    standby = None if (detach or opts.interactive or use_tty) else _standby_shim(engine)
     try:
-        ensure_images(engine, project, [service], image_opts, render)
-        start_dependencies(engine, project, service, opts, image_opts, on_event=render,
-                           parallel=pc.parallel(ctx))
+        render = pc.renderer(ctx)
+        try:
+            known = ensure_images(engine, project, [service], image_opts, render)
+            start_dependencies(engine, project, service, opts, image_opts, on_event=render,
+                               parallel=pc.parallel(ctx))
+        finally:
+            render.close()
+        info = create_oneoff(engine, project, service, opts, known_images=known,
+                             auto_remove=rm and standby is not None)
+        if standby is not None:
+            code = _run_standby(engine, info, standby, rm=rm)
+            standby = None
+            raise typer.Exit(code)
     finally:
-        render.close()
-    info = create_oneoff(engine, project, service, opts)
+        if standby is not None:
+            standby.close()
     raise typer.Exit(_run_container(engine, info, detach=detach, rm=rm, quiet=quiet, tty=use_tty,
                                     interactive=opts.interactive))
+
+
+def _relay_frames(standby, rm: bool):
+    """Copy the shim's output frames to sys.stdout/sys.stderr until the exit code (and, with
+    ``rm``, the removal); -> exit code (None if the shim went away first)."""
+    code = None
+    for kind, data in standby.frames():
+        if kind in (1, 2):
+            stream = sys.stdout if kind == 1 else sys.stderr
+            try:
+                stream.flush()
+                stream.buffer.write(data)
+                stream.buffer.flush()
+            except (OSError, ValueError):
+                pass
+        elif kind == 3:
+            code = int(data or b"0")
+            if not rm:
+                break
+        elif kind == 4:
+            break
+    return code
+
+
+def _standby_shim(engine):
+    """A container shim started now, so its interpreter start-up overlaps the dependencies,
+    the one-off container's creation and its preparation (the real engine only)."""
+    layout = getattr(engine, "layout", None)
+    if layout is None:
+        return None
+    try:
+        from engine.runtime.launch import StandbyShim
+        return StandbyShim(layout)
+    except (ImportError, OSError):
+        return None
+
+
+def _run_standby(engine, info, standby, *, rm: bool) -> int:
+    """Foreground, non-interactive one-off: relay the standby shim's output frames; with
+    ``rm`` the shim removes the container itself (auto-remove) and says so."""
+    from engine.errors import EngineError
+    from .container_cmd.runfast import _forward_signals, _remove_quietly, _settled_code
+    try:
+        try:
+            engine.containers.start(info.id, standby=standby)
+        except EngineError as e:
+            if rm:
+                _remove_quietly(engine, info.id)
+            raise OperationFailed(str(e)) from e
+        _forward_signals(standby.report.get("pid", 0))
+        code = _relay_frames(standby, rm)
+    finally:
+        standby.close()
+    if code is None:                        # the shim died: take the record from the store
+        code = _settled_code(engine, info.id)
+    if rm:
+        _remove_quietly(engine, info.id)    # no-op unless the shim could not do it
+    return code
 
 
 def cp(ctx: typer.Context, src: str = typer.Argument(...), dest: str = typer.Argument(...),

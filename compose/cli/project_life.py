@@ -113,10 +113,15 @@ def stop(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
 def restart(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
             timeout: Optional[int] = typer.Option(None, "-t", "--timeout", help="Specify a shutdown timeout in seconds"),
             no_deps: bool = typer.Option(False, "--no-deps", help="Don't restart dependent services")) -> None:
+    from compose.project_ops.restart import restart as do_restart
     project, name = pc.load_project_or_name(ctx)
     pc.check_services(project, services or [])
-    t = pc.timeout_value(timeout)
-    _each(ctx, name, services or (), "Restart", lambda e, c: e.containers.restart(c.id, timeout=t))
+    render = pc.renderer(ctx)
+    try:
+        do_restart(pc.engine(ctx), project, name, tuple(services or ()), no_deps=no_deps,
+                   timeout=pc.timeout_value(timeout), on_event=render, dry_run=pc.dry_run(ctx))
+    finally:
+        render.close()
 
 
 def rm(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),

@@ -67,13 +67,14 @@ def _image_options(pull, build, no_build, quiet_pull, quiet_build):
                         no_build=no_build, quiet_pull=quiet_pull, quiet_build=quiet_build)
 
 
-def _converge(ctx, project, up_opts, image_opts) -> bool:
+def _converge(ctx, project, up_opts, image_opts, yes: bool = False) -> bool:
     """Run the plan (or print it with --dry-run). Returns False for a dry run."""
     from compose.project_ops.up import converge
     render = pc.renderer(ctx)
     try:
         plan = converge(pc.engine(ctx), project, up_opts, image_opts, on_event=render,
-                        parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
+                        parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx),
+                        confirm=(lambda _q: True) if yes else pc.confirm)
     finally:
         render.close()
     if pc.dry_run(ctx):
@@ -112,6 +113,7 @@ def up(ctx: typer.Context,
        timestamps: bool = typer.Option(False, "--timestamps", help="Show timestamps"),
        watch: bool = typer.Option(False, "-w", "--watch", help="Watch source code and rebuild/refresh containers when files are updated"),
        yes: bool = typer.Option(False, "-y", "--yes", help='Assume "yes" as answer to all prompts'),
+       menu: bool = typer.Option(False, "--menu", help="Enable interactive shortcuts when running attached. Incompatible with --detach. Can also be enable/disable by setting COMPOSE_MENU environment var."),
        ) -> None:
     services = list(services or [])
     detach, abort_exit = validate_up_flags(
@@ -129,7 +131,8 @@ def up(ctx: typer.Context,
                           no_recreate=no_recreate, always_recreate_deps=always_recreate_deps,
                           renew_anon=renew_anon, remove_orphans=remove_orphans, scale=scale,
                           no_start=no_start, timeout=timeout)
-    if not _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, quiet_build)):
+    if not _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, quiet_build),
+                     yes=yes):
         return
     if no_start:
         return
@@ -139,12 +142,15 @@ def up(ctx: typer.Context,
     if detach:
         return
     from .project_attach import run_attached
+    from .project_menu import menu_enabled
     stop_watch = _start_watch(watcher) if watcher is not None else None
     code = run_attached(ctx, project, services, up_opts, attach=attach, no_attach=no_attach,
                         attach_dependencies=attach_dependencies, abort_exit=abort_exit,
                         abort_failure=abort_failure, exit_code_from=exit_code_from,
                         color=pc.use_color(ctx, no_color), prefix=not no_log_prefix,
-                        timestamps=timestamps, timeout=timeout)
+                        timestamps=timestamps, timeout=timeout,
+                        menu=menu_enabled(True if menu else None), watcher=watcher,
+                        watch_stop=stop_watch)
     if stop_watch is not None:
         stop_watch.set()
     raise typer.Exit(code)
@@ -183,7 +189,7 @@ def create(ctx: typer.Context,
     up_opts = _up_options(project, services, no_deps=False, force_recreate=force_recreate,
                           no_recreate=no_recreate, always_recreate_deps=False, renew_anon=False,
                           remove_orphans=remove_orphans, scale=scale, no_start=True, timeout=None)
-    _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, False))
+    _converge(ctx, project, up_opts, _image_options(pull, build, no_build, quiet_pull, False), yes=yes)
 
 
 def register(root: typer.Typer, groups: dict) -> None:

@@ -39,11 +39,14 @@ class ImageOptions:
     dry_run: bool = False
 
 
-def ensure_images(engine, project, services, opts: ImageOptions, on_event=None) -> None:
-    """Pull or build what the services need (BEHAVIOUR.md §5.13), before anything is created."""
+def ensure_images(engine, project, services, opts: ImageOptions, on_event=None) -> dict:
+    """Pull or build what the services need (BEHAVIOUR.md §5.13), before anything is created.
+    Returns {image ref: image id} of the images found present and left alone (the caller's
+    observe() reuses them instead of inspecting again)."""
     emit = on_event or (lambda ev: None)
     to_build = []
     pulled: set = set()
+    known: dict = {}
     for name in services:
         svc = project.services[name]
         ref = image_ref(project, svc)
@@ -58,6 +61,8 @@ def ensure_images(engine, project, services, opts: ImageOptions, on_event=None) 
             continue
         present = _present(engine, ref)
         if present and policy != "always":
+            if present != "?":
+                known[ref] = present
             continue
         if policy == "never" and not present:
             raise OperationFailed(f"service {name}: No such image: {ref} (pull_policy: never)")
@@ -80,6 +85,7 @@ def ensure_images(engine, project, services, opts: ImageOptions, on_event=None) 
                                   f"could not be pulled: {e}") from e
     if to_build and not opts.dry_run:
         build_images(engine, project, to_build, opts, emit)
+    return known
 
 
 def build_images(engine, project, services, opts, emit) -> None:
@@ -90,11 +96,11 @@ def build_images(engine, project, services, opts, emit) -> None:
     build_services(project, engine, list(services), None, None if opts.quiet_build else emit)
 
 
-def _present(engine, ref: str) -> bool:
+def _present(engine, ref: str) -> str:
+    """The image id of ``ref`` ("" when it is not present)."""
     try:
-        engine.images.inspect(ref)
-        return True
+        return engine.images.inspect(ref).id or "?"
     except NotFound:
-        return False
+        return ""
     except EngineError:
-        return False
+        return ""

@@ -12,7 +12,6 @@ from engine.types import PortBinding
 from .. import convert, naming
 from ..executor import write_file_contents
 from ..hashing_compat import service_hash
-from ..executor import Executor
 from ..observe import observe
 from ..reconcile import UpOptions, dependency_closure, plan_infra
 from .common import project_lock
@@ -48,11 +47,14 @@ def start_dependencies(engine, project, service_name: str, opts: RunOptions, ima
                                             remove_orphans=opts.remove_orphans),
                  image_opts, on_event=on_event, parallel=parallel)
     with project_lock(engine, project.name):
-        plan = plan_infra(project, observe(engine, project), [service_name])
-        Executor(engine, project, on_event=on_event, parallel=parallel).run(plan)
+        plan = plan_infra(project, observe(engine, project, images=False), [service_name])
+        if plan.actionable():
+            from ..executor import Executor
+            Executor(engine, project, on_event=on_event, parallel=parallel).run(plan)
 
 
-def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str):
+def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str, *,
+                known_images: Optional[dict] = None):
     service = project.services[service_name]
     env = dict(service.environment)
     env.update(opts.env)
@@ -62,9 +64,10 @@ def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str)
                       environment=env, labels={**service.labels, **opts.labels},
                       user=opts.user or service.user, working_dir=opts.workdir or service.working_dir,
                       tty=opts.tty, stdin_open=opts.interactive, restart=None, container_name=None)
-    image = engine.images.inspect(convert.image_ref(project, service))
+    ref = convert.image_ref(project, service)
+    image_id = (known_images or {}).get(ref) or engine.images.inspect(ref).id
     ctx = convert.ContainerContext(number=1, config_hash=service_hash(project, service),
-                                   image_id=image.id, oneoff=True, slug=slug,
+                                   image_id=image_id, oneoff=True, slug=slug,
                                    name=opts.name or naming.oneoff_name(project.name, service_name, slug))
     for dep in service.dependencies():
         from ..executor import service_containers
@@ -107,9 +110,13 @@ def parse_volume(text: str):
     return Mount(type="volume", source=src, target=dst, read_only=ro)
 
 
-def create_oneoff(engine, project, service_name: str, opts: RunOptions):
-    """Create (not start) the one-off container; returns its ContainerInfo."""
+def create_oneoff(engine, project, service_name: str, opts: RunOptions, *,
+                  known_images: Optional[dict] = None, auto_remove: bool = False):
+    """Create (not start) the one-off container; returns its ContainerInfo. ``auto_remove``:
+    the engine removes it when it stops (foreground ``run --rm``)."""
     slug = naming.oneoff_slug()
     with project_lock(engine, project.name):
-        spec = oneoff_spec(engine, project, service_name, opts, slug)
+        spec = oneoff_spec(engine, project, service_name, opts, slug, known_images=known_images)
+        if auto_remove:
+            return engine.containers.create(spec, auto_remove=True)
         return engine.containers.create(spec)

@@ -318,7 +318,9 @@ class FakeNetworks:
 
     def remove(self, ref: str) -> None:
         info = self.inspect(ref)
-        if info.containers:
+        active = [c for c in self.eng.containers.by_id.values()
+                  if info.name in c.info.spec.networks and c.status in ("running", "paused")]
+        if active:                      # like the engine: only running containers are endpoints
             raise Conflict(f"error while removing network: network {info.name} has active endpoints")
         self.eng.record(f"network.remove {info.name}")
         del self.by_name[info.name]

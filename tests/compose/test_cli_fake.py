@@ -43,6 +43,7 @@ def cli(fake_engine, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr("compose.cli.app.COMMAND_MODULES", ["compose.cli.project_cmd"])
     monkeypatch.setattr("compose.executor.POLL_INTERVAL", 0.02)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYCOMPOSE_RUNROOT", str(tmp_path / "run"))   # the project cache
     fake_engine.behave("db", health="healthy")
 
     def run(*args, text: str = PROJECT):
@@ -304,7 +305,7 @@ def test_create_then_start_restart(cli):
     assert cli("start")[0] == 0
     assert all(cli.engine.containers.inspect(n).state.running for n in names(cli.engine))
     code, out, err = cli("restart", "web")
-    assert code == 0 and "Container demo-web-1 Restarted" in err
+    assert code == 0 and "Container demo-web-1 Restarting\nContainer demo-web-1 Started" in err
 
 
 def test_listing_commands(cli):
