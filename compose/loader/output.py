@@ -107,31 +107,54 @@ _JSON_ALWAYS = {"service": {"command": None, "entrypoint": None},
                 "watch": {"exec": {"command": None}}, "hook": {"command": None}}
 
 
+_NATURAL: dict = {}
+
+
 def _natural_key(key: Any):
-    parts = re.split(r"(\d+)", str(key))
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+    text = str(key)
+    found = _NATURAL.get(text)
+    if found is None:
+        parts = re.split(r"(\d+)", text)
+        found = _NATURAL[text] = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+    return found
 
 
-def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
-    """Order keys (and apply JSON quirks) for ``value`` of struct ``kind`` (None = plain map)."""
+def _esc(value: Any) -> Any:
+    """``$`` -> ``$$`` in a string (how Docker Compose prints interpolated values)."""
+    return value.replace("$", "$$") if value.__class__ is str and "$" in value else value
+
+
+def shape(value: Any, kind: str | None, fmt: str, top: bool = False, esc: bool = False) -> Any:
+    """Order keys (and apply JSON quirks) for ``value`` of struct ``kind`` (None = plain map);
+    with ``esc`` every string key and value also gets its ``$`` doubled (one pass for both)."""
     if kind and kind.endswith("[]"):
-        return [shape(v, kind[:-2], fmt) for v in value] if isinstance(value, list) else value
+        return [shape(v, kind[:-2], fmt, esc=esc) for v in value] if isinstance(value, list) \
+            else (_esc(value) if esc else value)
     if kind and kind.endswith("{}"):
         if not isinstance(value, dict):
-            return value
+            return _esc(value) if esc else value
         keys = sorted(value, key=_natural_key if fmt == "yaml" else str)
-        return {k: shape(value[k], kind[:-2], fmt) for k in keys}
+        sub = kind[:-2]
+        if esc:
+            return {_esc(k): shape(value[k], sub, fmt, esc=True) for k in keys}
+        return {k: shape(value[k], sub, fmt) for k in keys}
     if not isinstance(value, dict):
         if isinstance(value, list):
-            return [shape(v, None, fmt) for v in value]
-        return value
+            return [shape(v, None, fmt, esc=esc) for v in value]
+        return _esc(value) if esc else value
     if kind is None:
         keys = sorted(value, key=_natural_key if fmt == "yaml" else str)
+        if esc:
+            return {_esc(k): shape(value[k], None, fmt, esc=True) for k in keys}
         return {k: shape(value[k], None, fmt) for k in keys}
+    return _shape_struct(value, kind, fmt, esc)
+
+
+def _shape_struct(value: dict, kind: str, fmt: str, esc: bool) -> dict:
     order = STRUCTS[kind]
-    value = dict(value)
-    if fmt == "json":
-        for k, v in _JSON_ALWAYS.get(kind, {}).items():
+    if fmt == "json" and kind in _JSON_ALWAYS:
+        value = dict(value)
+        for k, v in _JSON_ALWAYS[kind].items():
             value.setdefault(k, v)
     out = {}
     for k in order:
@@ -140,13 +163,15 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
             v = value[k]
             if _omitted(kind, k, v, child):
                 continue
-            out[k] = shape(v, child, fmt)
-    known = set(order)
-    extras = sorted(k for k in value if k not in known)
-    for k in extras:
-        if fmt == "json" and kind != "project" and str(k).startswith("x-"):
-            continue
-        out[k] = shape(value[k], None, fmt)
+            out[k] = shape(v, child, fmt, esc=esc)
+    known = _KNOWN.get(kind)
+    if known is None:
+        known = _KNOWN[kind] = frozenset(order)
+    if len(out) < len(value):
+        for k in sorted(k for k in value if k not in known):
+            if fmt == "json" and kind != "project" and str(k).startswith("x-"):
+                continue
+            out[_esc(k) if esc else k] = shape(value[k], None, fmt, esc=esc)
     if kind == "service" and isinstance(out.get("ulimits"), dict):
         out["ulimits"] = {k: (({"soft": 0, "hard": 0} if fmt == "yaml" else {}) if v == 0 else v)
                           for k, v in out["ulimits"].items()}
@@ -159,6 +184,7 @@ def shape(value: Any, kind: str | None, fmt: str, top: bool = False) -> Any:
     return out
 
 
+_KNOWN: dict = {}
 _POINTER_NUMBERS = {("service", "scale"), ("deploy", "replicas"), ("update_config", "parallelism"),
                     ("restart_policy", "max_attempts")}
 _BYTE_FIELDS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "mem_swappiness"}
@@ -198,7 +224,7 @@ def escape_dollars(value: Any) -> Any:
 
 
 def to_json(config: dict, *, escape: bool = True) -> str:
-    data = shape(escape_dollars(config) if escape else config, "project", "json")
+    data = shape(config, "project", "json", esc=escape)
     data = {k: data[k] for k in sorted(data) if k != "models"}
     return json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n"
 
@@ -215,7 +241,7 @@ def _json_safe(value: Any) -> Any:
 
 def to_yaml(config: dict, *, escape: bool = True) -> str:
     from .yamlout import dump
-    data = shape(escape_dollars(config) if escape else config, "project", "yaml")
+    data = shape(config, "project", "yaml", esc=escape)
     return dump(data)
 
 
