@@ -33,6 +33,7 @@ PROVIDERS = {
     "network": ("compose.cli.network_cmd",),
     "volume": ("compose.cli.volume_cmd",),
     "build": ("compose.cli.build_cmd",),
+    "system": ("compose.cli.container_cmd",),     # system boot (restart policies after a reboot)
     "builder": ("compose.cli.build_cmd",),
     **{verb: ("compose.cli.project_cmd",) for verb in (
         "up", "create", "down", "start", "stop", "restart", "rm", "kill", "pause", "unpause",

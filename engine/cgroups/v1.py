@@ -151,7 +151,22 @@ class V1Cgroup:
             "cpu_usage_ns": base.read_int(f"{self.path('cpuacct')}/cpuacct.usage")
             if "cpuacct" in self.mounts else 0,
             "pids": base.read_int(f"{self.path('pids')}/pids.current"),
+            **self._blkio(),
         }
+
+    def _blkio(self) -> dict:
+        out = {"blk_read": 0, "blk_write": 0}
+        if "blkio" not in self.mounts:
+            return out
+        try:
+            with open(f"{self.path('blkio')}/blkio.throttle.io_service_bytes") as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 3 and parts[1] in ("Read", "Write"):
+                        out["blk_" + parts[1].lower()] += int(parts[2])
+        except (OSError, ValueError):
+            pass
+        return out
 
     def pids(self) -> list[int]:
         ctrl = "pids" if "pids" in self.mounts else "memory"

@@ -119,7 +119,21 @@ class V2Cgroup:
             "memory_cache": stat.get("inactive_file", 0),
             "cpu_usage_ns": base.keyed(f"{self.dir}/cpu.stat").get("usage_usec", 0) * 1000,
             "pids": base.read_int(f"{self.dir}/pids.current"),
+            **self._io(),
         }
+
+    def _io(self) -> dict:
+        out = {"blk_read": 0, "blk_write": 0}
+        try:
+            with open(f"{self.dir}/io.stat") as f:
+                for line in f:
+                    for item in line.split()[1:]:
+                        key, _, value = item.partition("=")
+                        if key in ("rbytes", "wbytes"):
+                            out["blk_read" if key == "rbytes" else "blk_write"] += int(value)
+        except (OSError, ValueError):
+            pass
+        return out
 
     def pids(self) -> list[int]:
         return base.pids_in(f"{self.dir}/cgroup.procs")

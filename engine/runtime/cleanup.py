@@ -46,7 +46,7 @@ def release_runtime(root: str, runroot: str, cid: str, plan: dict | None,
         try:
             from engine.api import Engine
             eng = Engine(root, runroot)
-            eng.containers.remove(cid, force=True, volumes=True)
+            eng.containers.finish_removal(cid)
         except Exception as e:  # noqa: BLE001
             problems.append(f"auto remove: {e}")
     return problems

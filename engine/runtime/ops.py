@@ -216,6 +216,15 @@ class OpsMixin:
         from .procinfo import container_stats
         return container_stats(cid, cfg["name"], st)
 
+    def stats_sample(self, id: str) -> dict:
+        """Raw counters of one container now; ``procinfo.stats_from(earlier, later)`` makes
+        the docker stats figures (streaming ``stats`` samples once per refresh)."""
+        cid = self.store.resolve(id)
+        cfg = self.store.load_config(cid)
+        st = self.store.live_state(cid)
+        from .procinfo import sample
+        return sample(cid, cfg["name"], st)
+
     def health(self, id: str):
         return self.inspect(id).state.health
 

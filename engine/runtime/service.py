@@ -26,7 +26,7 @@ from engine.types import ContainerInfo, ContainerSpec
 
 from . import ops
 from .createspec import resolve_create
-from .shimstate import alive, wait_gone
+from .shimstate import HIDDEN_CONFIG, alive, wait_gone
 from .store import ContainerStore
 
 
@@ -44,11 +44,36 @@ def parse_signal(sig) -> int:
         raise InvalidArgument(f"invalid signal: {sig}") from None
 
 
+def signal_deliverable(pid: int, sig: int) -> bool:
+    """Can ``sig`` sent from outside reach ``pid``? The kernel drops signals sent from an
+    ancestor pid namespace to that namespace's init (NSpid ends in 1) unless it installed a
+    handler for them (SigCgt); SIGKILL/SIGSTOP always get through. True when unsure."""
+    if sig in (signalmod.SIGKILL, signalmod.SIGSTOP) or not pid:
+        return True
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        nspid = fields["NSpid"].split()
+        caught = int(fields["SigCgt"].strip(), 16)
+    except (OSError, KeyError, ValueError):
+        return True
+    if len(nspid) < 2 or nspid[-1] != "1":
+        return True                       # not the init of its own (child) pid namespace
+    return bool(caught & (1 << (sig - 1)))
+
+
 class ContainerService(ops.OpsMixin):
     def __init__(self, engine) -> None:
         self.engine = engine
         self.layout = engine.layout
         self.store = ContainerStore(engine)
+        from .boot import first_use_after_boot
+        if first_use_after_boot(self.layout):
+            from .boot import restart_after_boot
+            try:
+                restart_after_boot(self, quiet=True)
+            except Exception:  # noqa: BLE001 - never fail the command that came first
+                pass
 
     # ------------------------------------------------------------------ create
     def create(self, spec: ContainerSpec, on_event=None, *, auto_remove: bool = False) -> ContainerInfo:
@@ -87,7 +112,9 @@ class ContainerService(ops.OpsMixin):
         return out
 
     # ------------------------------------------------------------------ start / stop
-    def start(self, id: str, on_event=None) -> None:
+    def start(self, id: str, on_event=None, *, standby=None) -> None:
+        """Start the container's shim (``standby``: a startup.StandbyShim to use instead of
+        a new one; the caller then reads the output from it)."""
         cid = self.store.resolve(id)
         with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
             cfg = self.store.load_config(cid)
@@ -102,7 +129,7 @@ class ContainerService(ops.OpsMixin):
             run_dir.mkdir(parents=True, exist_ok=True)
             from .startup import launch_shim, prepare_run
             prepare_run(self, cfg, info)
-            report = launch_shim(self.layout, cid)
+            report = standby.go(cid) if standby is not None else launch_shim(self.layout, cid)
         if not report.get("ok"):
             err = RuntimeFailure(_start_error(cid, report))
             err.exit_code = int(report.get("code") or 125)
@@ -151,6 +178,13 @@ class ContainerService(ops.OpsMixin):
         st = self.store.state_file(cid).read()
         return int(st.get("exit_code", 0))
 
+    def boot(self) -> list[str]:
+        """Start what a daemon would start at boot (restart ``always``, ``unless-stopped``
+        unless stopped by the user), once per kernel boot. -> ids started. Also runs by
+        itself on the first engine use after a boot (`pycompose system boot` for systemd)."""
+        from .boot import restart_after_boot
+        return restart_after_boot(self)
+
     def _wait_shim_gone(self, st: dict, timeout: float = 5.0) -> None:
         wait_gone(st.get("shim_pid", 0), st.get("shim_start", 0), timeout)
 
@@ -167,8 +201,10 @@ class ContainerService(ops.OpsMixin):
         grace = cfg.get("stop_timeout", 10.0) if timeout is None else timeout
         if st.get("running"):
             sig = parse_signal(cfg.get("stop_signal") or "SIGTERM")
+            if not signal_deliverable(st.get("pid", 0), sig):
+                sig = signalmod.SIGKILL       # the kernel would drop it: no grace to wait out
             self._signal(cid, st, sig)
-            if not self._wait_dead(st, grace):
+            if not self._wait_dead(st, 10.0 if sig == signalmod.SIGKILL else grace):
                 self._signal(cid, st, signalmod.SIGKILL)
                 self._wait_dead(st, 10.0)
         self._settle(cid, st)
@@ -193,6 +229,8 @@ class ContainerService(ops.OpsMixin):
         run_dir = self.layout.container_run_dir(cid)
         if run_dir.is_dir():
             (run_dir / "stop-requested").touch()
+        # persistent (the run dir is on tmpfs): `unless-stopped` stays down after a reboot
+        self.store.state_file(cid).update(manually_stopped=True)
 
     def _signal(self, cid: str, st: dict, sig: int) -> None:
         pid = st.get("pid", 0)
@@ -268,26 +306,42 @@ class ContainerService(ops.OpsMixin):
         with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
             if not self.store.config_path(cid).exists():
                 return
-            from . import deps
-            from .cleanup import release_runtime
-            recorded = self.store.state_file(cid).read()
-            if not recorded.get("released", True) or recorded.get("status") in (
-                    "running", "paused", "restarting"):
-                release_runtime(str(self.layout.root), str(self.layout.runroot), cid,
-                                {"cgroup": recorded.get("cgroup")})
-            else:
-                shutil.rmtree(self.layout.container_run_dir(cid), ignore_errors=True)
-            cfg = self.store.load_config(cid)
-            if recorded.get("mounts") or cfg["spec"].get("mounts") or \
-                    cfg["spec"].get("volumes_from"):
-                deps.release_mounts(self.engine, cid, volumes)
-            try:
-                self.engine.images.release_rootfs(cid)
-            except NotFound:
-                pass
-            shutil.rmtree(self.layout.container_dir(cid), ignore_errors=True)
-            for path in (self.layout.rootfs_mount(cid), self.layout.container_run_dir(cid)):
-                shutil.rmtree(path, ignore_errors=True)
+            self._purge(cid, self.store.load_config(cid), volumes)
+        self._drop_locks(cid)
+
+    def finish_removal(self, cid: str, volumes: bool = True) -> None:
+        """Complete the auto-removal of a container its shim has hidden (config.json renamed
+        to HIDDEN_CONFIG, see shim.hide_config): mounts, volumes, rootfs, directories."""
+        from engine.layout import read_json
+        with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
+            cfg = read_json(self.layout.container_dir(cid) / HIDDEN_CONFIG)
+            if cfg is None:
+                return
+            self._purge(cid, cfg, volumes)
+        self._drop_locks(cid)
+
+    def _purge(self, cid: str, cfg: dict, volumes: bool) -> None:
+        from . import deps
+        from .cleanup import release_runtime
+        recorded = self.store.state_file(cid).read()
+        if not recorded.get("released", True) or recorded.get("status") in (
+                "running", "paused", "restarting"):
+            release_runtime(str(self.layout.root), str(self.layout.runroot), cid,
+                            {"cgroup": recorded.get("cgroup")})
+        else:
+            shutil.rmtree(self.layout.container_run_dir(cid), ignore_errors=True)
+        if recorded.get("mounts") or cfg["spec"].get("mounts") or \
+                cfg["spec"].get("volumes_from"):
+            deps.release_mounts(self.engine, cid, volumes)
+        try:
+            self.engine.images.release_rootfs(cid)
+        except NotFound:
+            pass
+        shutil.rmtree(self.layout.container_dir(cid), ignore_errors=True)
+        for path in (self.layout.rootfs_mount(cid), self.layout.container_run_dir(cid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _drop_locks(self, cid: str) -> None:
         try:
             os.unlink(self.store.op_lock(cid))
             os.unlink(self.layout.lock_file(f"container-{cid}"))
@@ -295,7 +349,12 @@ class ContainerService(ops.OpsMixin):
             pass
 
     def wait(self, id: str, condition: str = "not-running", timeout: Optional[float] = None) -> int:
-        cid = self.store.resolve(id)
+        try:
+            cid = self.store.resolve(id)
+        except NotFound:
+            if condition == "removed":        # already gone (an auto-remove may be quick)
+                return 0
+            raise
         deadline = None if timeout is None else time.monotonic() + timeout
         seen_running = False
         while True:

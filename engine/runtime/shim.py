@@ -25,17 +25,17 @@ import sys
 import time
 
 from . import logfile, process, syscalls as sc
-from .shimstate import StateFile, proc_start_time, unix_call
+from .shimstate import HIDDEN_CONFIG, StateFile, boot_id, proc_start_time, unix_call
 from .health import HealthRunner
 
 FRAME = struct.Struct(">BI")
-STDOUT, STDERR, EXIT = 1, 2, 3
+STDOUT, STDERR, EXIT, REMOVED = 1, 2, 3, 4
 IN_DATA, IN_EOF, IN_RESIZE = 0, 1, 2
 
 
 class Shim:
     def __init__(self, cid: str, root: str, runroot: str, plan: dict | None = None,
-                 sink=None):
+                 sink=None, client=None):
         self.cid = cid
         self.run_dir = os.path.join(runroot, "containers", cid)
         self.cdir = os.path.join(root, "containers", cid)
@@ -53,7 +53,7 @@ class Shim:
         if log.get("driver", "json-file") in ("json-file", "local"):
             self.logs = logfile.JsonLogWriter(os.path.join(self.cdir, f"{cid}-json.log"),
                                               log.get("max_size", -1), log.get("max_file", 1))
-        self.clients: list[socket.socket] = []
+        self.clients: list[socket.socket] = [client] if client is not None else []
         self.listener = None
         self.stdin_w = -1
         self.stdin_pending = b""
@@ -89,7 +89,7 @@ class Shim:
                           pid_start=proc_start_time(pid1), shim_pid=os.getpid(),
                           shim_start=proc_start_time(os.getpid()), exit_code=0, error="",
                           started_at=logfile.timestamp(), finished_at="", oom_killed=False,
-                          restart_count=self.restarts)
+                          restart_count=self.restarts, boot_id=boot_id())
         hc = self.conf.get("healthcheck")
         if hc:
             self.health = HealthRunner(hc, self.plan, self.state)
@@ -335,7 +335,7 @@ class Shim:
         self.state.update(restarting=False)
         return True
 
-    def run(self, ready_fd: int, on_started=None) -> None:
+    def run(self, ready_fd: int, on_started=None, report_sock=None) -> None:
         self.wake_r, wake_w = os.pipe()
         os.set_blocking(wake_w, False)
         signal.set_wakeup_fd(wake_w)
@@ -345,7 +345,7 @@ class Shim:
         error = self.launch()
         if error is not None:
             self._record_failure(error)
-        _report(ready_fd, error, self.pid1)
+        _report(ready_fd, error, self.pid1, report_sock)
         if on_started is not None:
             on_started(error, self.pid1)
         delay = 0.1
@@ -386,10 +386,15 @@ class Shim:
         """The container stopped for good: release runtime resources."""
         if self.logs is not None:
             self.logs.close()
+        auto_remove = bool(self.conf.get("auto_remove"))
+        if auto_remove:
+            # gone for every reader (ls, inspect, names) before the slow release below, so a
+            # foreground `run --rm` returns as soon as its container has disappeared
+            hide_config(self.cdir)
+            self._broadcast(REMOVED, b"")
         for client in list(self.clients):
             self._drop(client)
         from .cleanup import release_runtime
-        auto_remove = bool(self.conf.get("auto_remove"))
         if auto_remove and "site" not in sys.modules:
             import site                  # the other services may need site-packages
             site.main()
@@ -407,12 +412,30 @@ def _readable_now(fd: int) -> bool:
         return False
 
 
-def _report(fd: int, error, pid1: int) -> None:
-    if fd < 0:
-        return
+def hide_config(cdir: str) -> None:
+    """config.json -> HIDDEN_CONFIG: the container leaves every listing and lookup at once
+    (the store only sees directories with a config.json); the removal finishes later."""
+    try:
+        os.replace(os.path.join(cdir, "config.json"), os.path.join(cdir, HIDDEN_CONFIG))
+    except OSError:
+        pass
+
+
+_REPORTED_ON = set()
+
+
+def _report(fd: int, error, pid1: int, sock=None) -> None:
     msg = {"ok": error is None, "pid": pid1}
     if error is not None:
         msg.update(code=error[0], error=error[1])
+    if sock is not None and id(sock) not in _REPORTED_ON:   # one report, then only frames
+        _REPORTED_ON.add(id(sock))
+        try:
+            sock.sendall(json.dumps(msg).encode() + b"\n")
+        except OSError:
+            pass
+    if fd < 0:
+        return
     try:
         os.write(fd, json.dumps(msg).encode() + b"\n")
     except OSError:
@@ -423,9 +446,7 @@ def _report(fd: int, error, pid1: int) -> None:
         pass
 
 
-def main(argv: list[str]) -> None:
-    cid, root, runroot, ready = argv[0], argv[1], argv[2], int(argv[3])
-    os.set_inheritable(ready, False)
+def _detach() -> None:
     if os.fork():
         os._exit(0)
     os.setsid()
@@ -436,8 +457,48 @@ def main(argv: list[str]) -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
+
+
+def _read_line(sock) -> bytes:
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            return b""
+        line += chunk
+    return line
+
+
+def standby_main(argv: list[str]) -> None:
+    """``--standby <root> <runroot> <socket fd>``: started before the container exists (its
+    interpreter start overlaps the CLI's work); reads the container id from the socket, then
+    reports on it and keeps it as its first attach client (output from the first byte)."""
+    root, runroot, fd = argv[0], argv[1], int(argv[2])
+    os.set_inheritable(fd, False)
+    _detach()
+    sock = socket.socket(fileno=fd)
     try:
-        Shim(cid, root, runroot).run(ready)
+        cid = _read_line(sock).decode().strip()
+    except OSError:
+        cid = ""
+    sock.settimeout(2.0)                 # like attach clients: a stuck reader is dropped
+    if not cid:
+        os._exit(0)                      # the CLI gave up before the start
+    _serve_container(cid, root, runroot, -1, sock)
+
+
+def main(argv: list[str]) -> None:
+    if argv[0] == "--standby":
+        standby_main(argv[1:])
+    cid, root, runroot, ready = argv[0], argv[1], argv[2], int(argv[3])
+    os.set_inheritable(ready, False)
+    _detach()
+    _serve_container(cid, root, runroot, ready, None)
+
+
+def _serve_container(cid: str, root: str, runroot: str, ready: int, sock) -> None:
+    try:
+        Shim(cid, root, runroot, client=sock).run(ready, report_sock=sock)
     except BaseException as e:  # noqa: BLE001 - leave a trace for `inspect`
         try:
             StateFile(os.path.join(root, "containers", cid, "state.json"),
@@ -445,7 +506,7 @@ def main(argv: list[str]) -> None:
                 error=f"shim: {e!r}")
         except Exception:  # noqa: BLE001
             pass
-        _report(ready, (125, f"shim failed: {e!r}"), 0)
+        _report(ready, (125, f"shim failed: {e!r}"), 0, sock)
     os._exit(0)
 
 

@@ -3,18 +3,18 @@
     prepare_run(svc, cfg, info) -> plan      cgroup created + limits applied, network sandbox,
                                              resolved mounts, /etc files, plan.json written
     launch_shim(layout, cid) -> dict         spawns the detached shim, waits for its report
+                                             (engine/runtime/launch.py)
 """
 from __future__ import annotations
 
-import json
 import os
-import sys
 
 from engine.cgroups import driver as cgroup_driver
-from engine.errors import InvalidArgument, NotFound, RuntimeFailure
+from engine.errors import InvalidArgument, NotFound
 from engine.layout import write_json
 
 from . import deps
+from .launch import launch_shim  # noqa: F401 - part of this module's interface
 from .plan import mount_entries
 
 
@@ -102,7 +102,8 @@ def prepare_run(svc, cfg: dict, info) -> dict:
         write_json(svc.layout.container_run_dir(cid) / "plan.json", plan)
         from .serial import to_dict
         svc.store.state_file(cid).update(
-            cgroup=_cgroup_info(cg), released=False, ports=[to_dict(p) for p in sandbox.ports],
+            cgroup=_cgroup_info(cg), released=False, manually_stopped=False,
+            ports=[to_dict(p) for p in sandbox.ports],
             networks=dict(sandbox.endpoints),
             mounts=[to_dict(m) for _s, _t, m in resolved])
         return plan
@@ -151,45 +152,3 @@ def _plan(svc, cfg, info, cg, sandbox, resolved) -> dict:
             "stdin_open": spec.stdin_open, "auto_remove": cfg.get("auto_remove", False),
             "oom_file": oom_file, "freezer_file": freezer}
     return {"runtime": runtime, "shim": shim}
-
-
-def _package_parent() -> str:
-    import engine
-    return os.path.dirname(os.path.dirname(os.path.abspath(engine.__file__)))
-
-
-def launch_shim(layout, cid: str) -> dict:
-    """Start the shim for ``cid`` (plan.json written) and return its report."""
-    r, w = os.pipe()
-    # bytecode caching stays on: the shim starts for every container and must start fast
-    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
-           "PYTHONPATH": _package_parent()}
-    for key in ("PYCOMPOSE_CGROUP_PARENT", "PYCOMPOSE_ROOT", "PYCOMPOSE_RUNROOT"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    argv = [sys.executable, "-S", "-m", "engine.runtime.shim", cid, str(layout.root),
-            str(layout.runroot), str(w)]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.set_inheritable(w, True)
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            os.chdir("/")
-            os.execve(sys.executable, argv, env)
-        finally:
-            os._exit(127)
-    os.close(w)
-    os.waitpid(pid, 0)
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = os.read(r, 4096)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r)
-    try:
-        return json.loads(data)
-    except ValueError:
-        raise RuntimeFailure(f"container {cid[:12]}: the shim did not start") from None

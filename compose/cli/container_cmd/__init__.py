@@ -42,3 +42,4 @@ def register(root: typer.Typer, groups: dict) -> None:
     app = groups["container"]
     from . import commands
     commands.register(app)
+    groups["system"].command("boot")(commands.system_boot)

@@ -169,31 +169,9 @@ def stats(ctx: typer.Context, containers: Optional[List[str]] = typer.Argument(N
           no_stream: bool = typer.Option(False, "--no-stream", help="Disable streaming stats and only pull the first result"),
           all_: bool = typer.Option(False, "-a", "--all", help="Show all containers (default shows just running)"),
           format: str = typer.Option("", "--format", help="'json' or a Go-like template")):
-    """Display a snapshot of container resource usage statistics"""
-    from .view import render_format, table
-    eng = _engine(ctx)
-    refs = containers or [c.id for c in eng.containers.list(all=all_)]
-    rows, docs = [], []
-    for ref in refs:
-        s = eng.containers.stats(ref)
-        doc = {"ID": s["id"][:12], "Name": s["name"], "CPUPerc": f"{s['cpu_percent']:.2f}%",
-               "MemUsage": f"{_size(s['memory_usage'])} / {_size(s['memory_limit'])}",
-               "MemPerc": f"{s['memory_percent']:.2f}%", "PIDs": str(s["pids"])}
-        docs.append(doc)
-        rows.append([doc["ID"], doc["Name"], doc["CPUPerc"], doc["MemUsage"], doc["MemPerc"], doc["PIDs"]])
-    if format:
-        for doc in docs:
-            typer.echo(render_format(format, doc))
-        return
-    typer.echo(table(rows, ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"]))
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.4g}{unit}" if unit != "B" else f"{n}B"
-        n /= 1024
-    return str(n)
+    """Display a live stream of container(s) resource usage statistics"""
+    from .stats import run_stats
+    raise typer.Exit(run_stats(_engine(ctx), list(containers or []), all_, no_stream, format))
 
 
 def rename(ctx: typer.Context, container: str = typer.Argument(...), new_name: str = typer.Argument(...)):
@@ -237,3 +215,9 @@ def port(ctx: typer.Context, container: str = typer.Argument(...),
         if p.host_port:
             host = p.host_ip or "0.0.0.0"
             typer.echo(f"{host}:{p.host_port}" if private_port else f"{key} -> {host}:{p.host_port}")
+
+
+def system_boot(ctx: typer.Context):
+    """Start the containers a daemon would start at boot (restart always / unless-stopped)"""
+    for cid in _engine(ctx).containers.boot():
+        typer.echo(cid)

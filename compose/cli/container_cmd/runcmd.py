@@ -1,7 +1,6 @@
 """`container create`, `container run` and `container exec` (docker's argument grammar)."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -26,6 +25,7 @@ def run(ctx: typer.Context):
 
 
 def _exec_parser():
+    import argparse
     from .args import _Parser
     p = _Parser(prog="pycompose container exec", add_help=False,
                 usage="pycompose container exec [OPTIONS] CONTAINER COMMAND [ARG...]")

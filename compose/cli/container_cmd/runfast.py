@@ -13,6 +13,8 @@ def run_argv(args: list[str], make_engine, echo=None) -> int:
     from .args import build_parser, to_spec
     ns = build_parser("pycompose container run", run=True).parse_args(args)
     eng = make_engine()
+    if not (ns.detach or ns.interactive or ns.tty):
+        return _run_foreground(eng, ns, to_spec)
     spec = to_spec(ns)
     info = _with_docker_codes(lambda: eng.containers.create(spec, auto_remove=ns.rm and ns.detach))
     if ns.detach:
@@ -20,11 +22,8 @@ def run_argv(args: list[str], make_engine, echo=None) -> int:
         (echo or _echo)(info.id)
         return 0
     try:
-        if ns.interactive or ns.tty:
-            _with_docker_codes(lambda: eng.containers.start(info.id))
-            code = stream_until_exit(eng, info.id, ns.interactive, tty=ns.tty)
-        else:
-            code = _with_docker_codes(lambda: run_inline(eng, info.id))
+        _with_docker_codes(lambda: eng.containers.start(info.id))
+        code = stream_until_exit(eng, info.id, ns.interactive, tty=ns.tty)
     except BaseException:
         if ns.rm:
             _remove_quietly(eng, info.id)
@@ -32,6 +31,87 @@ def run_argv(args: list[str], make_engine, echo=None) -> int:
     if ns.rm:
         _remove_quietly(eng, info.id)
     return code
+
+
+def _run_foreground(eng, ns, to_spec) -> int:
+    """Foreground run without -i/-t: a detached shim started first thing (its interpreter
+    start overlaps create), this process relays its output frames. The shim owns the
+    container, so killing this process loses neither the output (json log) nor the exit
+    record; with --rm the shim removes the container and says so (frame 4) before its slow
+    release (cgroup, network, rootfs), which this process does not wait for."""
+    from engine.runtime.launch import StandbyShim
+    standby = StandbyShim(eng.layout)
+    try:
+        spec = to_spec(ns)
+        info = _with_docker_codes(lambda: eng.containers.create(spec, auto_remove=ns.rm))
+    except BaseException:
+        standby.close()
+        raise
+    try:
+        try:
+            _with_docker_codes(lambda: eng.containers.start(info.id, standby=standby))
+        except BaseException:
+            if ns.rm:
+                _drain(standby)
+                _remove_quietly(eng, info.id)
+            raise
+        _forward_signals(standby.report.get("pid", 0))
+        code = _relay(standby, ns.rm)
+    finally:
+        standby.close()
+    if code is None:                        # the shim died: take the record from the store
+        code = _settled_code(eng, info.id)
+    if ns.rm:
+        _remove_quietly(eng, info.id)       # no-op unless the shim could not do it
+    return code
+
+
+def _relay(standby, rm: bool):
+    """Copy output frames to fd 1/2 until the exit code (and with ``rm`` the removal)."""
+    code = None
+    for kind, data in standby.frames():
+        if kind in (1, 2):
+            _write_fd(kind, data)
+        elif kind == 3:
+            code = int(data or b"0")
+            if not rm:
+                break
+        elif kind == 4:
+            break
+    return code
+
+
+def _drain(standby) -> None:
+    for kind, _data in standby.frames():
+        if kind == 4:
+            return
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        pass
+
+
+def _forward_signals(pid1: int) -> None:
+    def forward(signum, _frame):
+        try:
+            os.kill(pid1, signum)
+        except OSError:
+            pass
+    if pid1:
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, forward)
+
+
+def _settled_code(eng, cid: str) -> int:
+    from engine.errors import EngineError
+    try:
+        return eng.containers.wait(cid, timeout=10)
+    except EngineError:
+        return 255
 
 
 def _echo(text: str) -> None:

@@ -80,8 +80,9 @@ def ports_text(info) -> str:
     return ", ".join(out)
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [len(h) for h in headers]
+def table(rows: list[list[str]], headers: list[str], min_width: int = 0) -> str:
+    """Columns separated by 3 spaces (docker's tabwriter; ``min_width`` = its minwidth - 3)."""
+    widths = [max(len(h), min_width) for h in headers]
     for r in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, r)]
     lines = []

@@ -109,3 +109,51 @@ def test_fifty_cycles_leak_nothing(ceng, cgroup_parent):
     assert after == before
     assert ceng.containers.list(all=True) == []
     assert not list(ceng.layout.containers.iterdir())
+
+
+def _read_until(stream, token: bytes, timeout: float = 30.0) -> bytes:
+    import select
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while token not in seen and time.monotonic() < deadline:
+        if select.select([stream], [], [], 0.2)[0]:
+            chunk = os.read(stream.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+@pytest.mark.parametrize("rm", [False, True])
+def test_sigkilled_foreground_run_loses_no_output_and_no_exit_record(ceng, rm):
+    """Like Docker: the container outlives a SIGKILLed `container run` (no -d), its whole
+    output reaches the json log, its exit code is recorded; with --rm it is still removed."""
+    env = dict(os.environ, PYCOMPOSE_ROOT=str(ceng.layout.root),
+               PYCOMPOSE_RUNROOT=str(ceng.layout.runroot))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    name = f"fg-{os.getpid()}-{int(rm)}"
+    argv = [sys.executable, "-m", "compose", "container", "run", "--network", "none",
+            "--name", name] + (["--rm"] if rm else []) + \
+        ["busybox", "sh", "-c", "echo first; sleep 1.5; echo second; exit 7"]
+    cli = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert b"first" in _read_until(cli.stdout, b"first")
+        cli.kill()
+        cli.wait(timeout=10)
+        cid = ceng.containers.inspect(name).id
+        assert ceng.containers.inspect(cid).state.running
+        if rm:
+            assert ceng.containers.wait(cid, condition="removed", timeout=30) == 0
+            assert all(i.name != name for i in ceng.containers.list(all=True))
+            return
+        assert ceng.containers.wait(cid, timeout=30) == 7
+        assert logs_text_of(ceng, cid) == "first\nsecond\n"
+        assert ceng.containers.inspect(cid).state.exit_code == 7
+    finally:
+        cli.stdout.close()
+        cli.stderr.close()
+
+
+def logs_text_of(eng, cid):
+    return "".join(data.decode() for stream, _ts, data in eng.containers.logs(cid)
+                   if stream == "stdout")

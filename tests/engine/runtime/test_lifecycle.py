@@ -41,6 +41,43 @@ def test_sigterm_ignoring_process_is_killed_after_the_grace_with_137(ceng):
     assert st.status == "exited" and st.exit_code == 137 and not st.oom_killed
 
 
+def test_stop_kills_at_once_when_pid1_has_no_handler_for_the_signal(ceng):
+    """Documented improvement over Docker: PID 1 of its own pid namespace without a TERM
+    handler never sees SIGTERM from outside (the kernel drops it), so stop does not wait out
+    the grace period: SIGKILL at once, exit code 137 as after Docker's late kill."""
+    from engine.runtime.service import signal_deliverable
+    info = start_ctr(ceng, ["sleep", "600"])
+    pid = ceng.containers.store.state_file(info.id).read()["pid"]
+    assert not signal_deliverable(pid, signal.SIGTERM)
+    assert signal_deliverable(pid, signal.SIGKILL)
+    assert signal_deliverable(os.getpid(), signal.SIGTERM)      # not a namespace's init
+    started = time.monotonic()
+    ceng.containers.stop(info.id, timeout=300)
+    assert time.monotonic() - started < 60                      # far from the 300 s grace
+    st = ceng.containers.inspect(info.id).state
+    assert st.status == "exited" and st.exit_code == 137 and not st.oom_killed
+
+
+def test_stop_with_a_trap_waits_for_the_handler(ceng):
+    info = start_ctr(ceng, ["sh", "-c", "trap 'sleep 0.5; echo handled; exit 3' TERM; "
+                                        "echo ready; while :; do sleep 0.1; done"])
+    _wait_for(lambda: "ready" in logs_text(ceng, info.id)[0], what="ready")
+    from engine.runtime.service import signal_deliverable
+    pid = ceng.containers.store.state_file(info.id).read()["pid"]
+    assert signal_deliverable(pid, signal.SIGTERM)
+    ceng.containers.stop(info.id, timeout=30)
+    assert ceng.containers.inspect(info.id).state.exit_code == 3
+    assert "handled" in logs_text(ceng, info.id)[0]
+
+
+def test_stop_with_init_takes_the_normal_path(ceng):
+    """init: true installs handlers, so SIGTERM is forwarded to the command (here: sleep,
+    which dies of it: 143, not the 137 of a kill)."""
+    info = start_ctr(ceng, ["sleep", "600"], init=True)
+    ceng.containers.stop(info.id, timeout=30)
+    assert ceng.containers.inspect(info.id).state.exit_code == 143
+
+
 def test_stop_signal_handled_exits_cleanly(ceng):
     info = start_ctr(ceng, ["sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done"])
     _wait_for(lambda: "ready" in logs_text(ceng, info.id)[0], what="ready")
