@@ -177,6 +177,7 @@ def network_connect(
     container: str = typer.Argument(..., metavar="CONTAINER"),
     alias: Optional[List[str]] = typer.Option(None, "--alias", help="Add network-scoped alias for the container"),
     ip: str = typer.Option("", "--ip", help="IPv4 address (e.g., \"172.30.100.104\")"),
+    ip6: str = typer.Option("", "--ip6", help="IPv6 address (e.g., \"2001:db8::33\")"),
     mac: str = typer.Option("", "--mac-address", help="MAC address"),
     gw_priority: int = typer.Option(0, "--gw-priority", help="Highest gw-priority provides the default gateway"),
 ) -> None:
@@ -185,7 +186,8 @@ def network_connect(
     eng = _engine(ctx)
     cid = _resolve_container(eng, container)
     eng.networks.connect(network, cid, EndpointSpec(aliases=tuple(alias or ()), ipv4_address=ip,
-                                                    mac_address=mac, gw_priority=gw_priority))
+                                                    ipv6_address=ip6, mac_address=mac,
+                                                    gw_priority=gw_priority))
 
 
 def network_disconnect(
