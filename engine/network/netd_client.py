@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -90,6 +89,7 @@ def _spawn(sock_path: Path, first: dict | None = None, fds: list[int] = ()) -> N
     already listening control socket; ``first`` (an ``add``) is registered from inherited fds.
     -I -S: no site-packages / .pth processing; netd needs only the standard library and the
     engine package."""
+    import subprocess                     # only when netd has to be started
     listener = _listen(sock_path)
     log = open(sock_path.with_suffix(".log"), "ab")
     args = [str(sock_path), "--listen-fd", str(listener.fileno())]

@@ -8,15 +8,14 @@ connected to or disconnected from.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from datetime import datetime, timezone
 
 DRIVERS = {"host": "host", "none": "null"}
 
 
 def record(layout, name: str) -> dict:
+    import hashlib                       # lazily: `network create/rm` never need it
     nid = hashlib.sha256(f"pycompose-predefined:{name}:{layout.root}".encode()).hexdigest()
     return {"id": nid, "name": name, "driver": DRIVERS[name], "internal": False,
             "attachable": False, "enable_ipv6": False, "ipam_driver": "default", "labels": {},
@@ -57,6 +56,7 @@ def containers(layout, name: str) -> dict:
 
 
 def _created(layout) -> str:
+    from datetime import datetime, timezone
     try:
         when = os.stat(layout.root).st_ctime
     except OSError:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 
 from ..errors import NetworkError
 
+# subprocess is imported by run() only: `network create` / `rm` of an unused network and most
+# container starts run no iptables/ip process, and its import is ~7 ms of a CLI call.
 
-def run(argv: list[str], *, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+
+def run(argv: list[str], *, input: str | None = None, check: bool = True) -> "subprocess.CompletedProcess":
+    import subprocess
     try:
         proc = subprocess.run(argv, input=input, capture_output=True, text=True)
     except OSError as e:
