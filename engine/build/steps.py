@@ -245,7 +245,8 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
         raise BuildError(f"Dockerfile:{node.line}: When using {node.cmd.upper()} with more than "
                          "one source file, the destination must be a directory and end with a /")
     dest_is_dir = ends_dir
-    flags_text = " ".join(f"--{k}={v}" for k, v in node.flags if k != "from")
+    flags_text = " ".join(f"--{k}" if v is None else f"--{k}={v}"
+                          for k, v in node.flags if k != "from")
     created_by = f"{node.cmd.upper()} {flags_text + ' ' if flags_text else ''}" \
                  f"{' '.join(raw_sources)} {raw_dest} # buildkit"
     inputs = json.dumps([created_by, dest, dest_is_dir, digest, doc_payload, source.origin_key])

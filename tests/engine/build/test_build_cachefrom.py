@@ -129,6 +129,8 @@ def test_copy_link_layer_does_not_depend_on_parent(engine, busybox_image, build_
     dockerfile("one")
     first, _ = build(engine, build_ctx, tags=("link-app:v1",))
     assert _layer_names(engine, first.id, -2) == ["app", "app/f.txt"]   # only what it copies
+    history = [h["created_by"] for h in engine.images.get(first.id).config["history"]]
+    assert "COPY --link --chmod=0640 f.txt /app/f.txt # buildkit" in history
     dockerfile("two")                                # the layer below changes
     second, log = build(engine, build_ctx)
     assert log.status_of("echo two") == ["DONE"]
