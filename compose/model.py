@@ -1,4 +1,4 @@
-"""The typed project model: frozen dataclasses bound from the loader's canonical dict.
+"""The typed project model: frozen records (engine.records: dataclass-compatible) bound from the loader's canonical dict.
 
 Produced by ``compose.loader.load_project(LoadOptions(...)) -> Project``. Field names are the
 Compose Specification keys in long syntax (snake_case as in YAML). Conventions:
@@ -30,7 +30,7 @@ Stable public API (others code against it; only additions from now on):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Any, Mapping, Optional
 
 __all__ = [
@@ -90,7 +90,7 @@ def _opt_int(value: Any) -> Optional[int]:
     return None if value is None or value == "" else int(value)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Port:
     """One published port (services.*.ports, long form)."""
     target: int
@@ -110,7 +110,7 @@ class Port:
                    app_protocol=d.get("app_protocol"))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VolumeBind:
     """Bind options of a service volume."""
     propagation: Optional[str] = None
@@ -119,7 +119,7 @@ class VolumeBind:
     recursive: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VolumeVolume:
     """Volume options of a service volume."""
     nocopy: bool = False
@@ -127,14 +127,14 @@ class VolumeVolume:
     labels: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VolumeTmpfs:
     """Tmpfs options of a service volume."""
     size: Optional[int] = None           # bytes
     mode: Optional[int] = None           # permission bits
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServiceVolume:
     """One entry of service.volumes in long syntax (type bind|volume|tmpfs|npipe|image|cluster)."""
     type: str
@@ -167,7 +167,7 @@ class ServiceVolume:
 Mount = ServiceVolume
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DependsOn:
     """One depends_on entry (explicit or implicit)."""
     condition: str = "service_started"   # service_started|service_healthy|service_completed_successfully
@@ -181,7 +181,7 @@ class DependsOn:
                    restart=bool(d.get("restart", False)), required=bool(d.get("required", True)))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Healthcheck:
     """A service healthcheck."""
     test: tuple = ()                     # ("CMD", ...), ("CMD-SHELL", "..."), ("NONE",)
@@ -204,7 +204,7 @@ class Healthcheck:
                    start_interval=parse_duration(d.get("start_interval")), disable=disable)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Build:
     """A service's build section."""
     context: str = "."                   # absolute after path resolution (or a URL)
@@ -244,7 +244,7 @@ class Build:
             privileged=bool(d.get("privileged", False)), raw=dict(d))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResourceLimit:
     """deploy.resources limits or reservations."""
     cpus: Optional[float] = None
@@ -261,14 +261,14 @@ class ResourceLimit:
                    pids=_opt_int(d.get("pids")), devices=_tuple(d.get("devices")))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resources:
     """deploy.resources."""
     limits: Optional[ResourceLimit] = None
     reservations: Optional[ResourceLimit] = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RestartPolicy:
     """deploy.restart_policy."""
     condition: Optional[str] = None      # none|on-failure|any
@@ -277,7 +277,7 @@ class RestartPolicy:
     window: Optional[float] = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deploy:
     """A service's deploy section."""
     mode: Optional[str] = None
@@ -301,14 +301,14 @@ class Deploy:
             raw=dict(d))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Logging:
     """A service's logging section."""
     driver: Optional[str] = None
     options: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServiceNetwork:
     """A service's attachment to one network."""
     aliases: tuple = ()
@@ -332,7 +332,7 @@ class ServiceNetwork:
                    interface_name=d.get("interface_name"))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ulimit:
     """One ulimit (soft/hard)."""
     soft: int
@@ -345,7 +345,7 @@ class Ulimit:
         return cls(int(v), int(v))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileReference:
     """A service's use of a secret or config: source key, target path, uid/gid/mode."""
     source: str
@@ -366,7 +366,7 @@ class FileReference:
                    gid=None if d.get("gid") is None else str(d.get("gid")), mode=mode)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WatchRule:
     """One develop.watch rule."""
     path: str
@@ -384,13 +384,13 @@ class WatchRule:
                    initial_sync=bool(d.get("initial_sync", False)), exec=d.get("exec"))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Develop:
     """A service's develop section."""
     watch: tuple = ()                    # WatchRule
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Service:
     """One service of the project, normalised."""
     name: str
@@ -504,7 +504,7 @@ class Service:
         return bind_service(cls, name, d)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ipam:
     """A network's IPAM configuration."""
     driver: Optional[str] = None
@@ -512,7 +512,7 @@ class Ipam:
     options: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Network:
     """A top-level network."""
     key: str                             # the key under top-level networks:
@@ -529,7 +529,7 @@ class Network:
     raw: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Volume:
     """A top-level volume."""
     key: str
@@ -541,7 +541,7 @@ class Volume:
     raw: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Secret:
     """A top-level secret."""
     key: str
@@ -557,13 +557,13 @@ class Secret:
     raw: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config(Secret):
     """A top-level config."""
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Project:
     """The loaded project: services, networks, volumes, secrets, configs."""
     name: str

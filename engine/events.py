@@ -5,11 +5,11 @@ Every long operation accepts ``on_event: Callable[[Event], None] | None = None``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Callable, Optional
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Event:
     """One thing that happened.
 

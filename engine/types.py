@@ -6,13 +6,13 @@ seconds (float); sizes are bytes (int). Add fields with defaults; never reorder 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Optional
 
 # --------------------------------------------------------------------------- images
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImageConfig:
     """The runnable part of an OCI image config."""
 
@@ -30,7 +30,7 @@ class ImageConfig:
     onbuild: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImageInfo:
     id: str                                   # "sha256:<config digest>"
     repo_tags: tuple[str, ...]                # ("docker.io/library/busybox:latest", ...)
@@ -47,7 +47,7 @@ class ImageInfo:
 # --------------------------------------------------------------------------- containers
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
     type: str                                 # "bind" | "volume" | "tmpfs"
     target: str
@@ -62,7 +62,7 @@ class Mount:
     selinux: str = ""                         # "z" | "Z" (accepted, no effect without SELinux)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PortBinding:
     container_port: int
     protocol: str = "tcp"                     # "tcp" | "udp" | "sctp"
@@ -72,7 +72,7 @@ class PortBinding:
                                               # host_port..host_port_end (like Docker)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EndpointSpec:
     """How a container joins one network."""
 
@@ -85,7 +85,7 @@ class EndpointSpec:
     driver_opts: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Healthcheck:
     test: tuple[str, ...] = ()                # ("CMD", ...) | ("CMD-SHELL", "...") | ("NONE",)
     interval: float = 30.0
@@ -96,27 +96,27 @@ class Healthcheck:
     disable: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RestartPolicy:
     name: str = "no"                          # "no" | "always" | "on-failure" | "unless-stopped"
     max_retries: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ulimit:
     name: str                                 # "nofile", "nproc", ...
     soft: int
     hard: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DeviceMapping:
     host_path: str
     container_path: str
     permissions: str = "rwm"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resources:
     memory: Optional[int] = None              # mem_limit
     memory_swap: Optional[int] = None         # memswap_limit (-1 = unlimited)
@@ -136,13 +136,13 @@ class Resources:
     device_cgroup_rules: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LogConfig:
     driver: str = "json-file"                 # "json-file" | "local" | "none"
     options: dict = field(default_factory=dict)  # max-size, max-file, ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContainerSpec:
     """Everything needed to create a container (Docker's Config + HostConfig + NetworkingConfig)."""
 
@@ -191,14 +191,14 @@ class ContainerSpec:
     annotations: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HealthState:
     status: str = ""                          # "" (none) | "starting" | "healthy" | "unhealthy"
     failing_streak: int = 0
     log: tuple[dict, ...] = ()                # {"Start","End","ExitCode","Output"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContainerState:
     status: str                               # created|running|paused|restarting|exited|dead|removing
     running: bool = False
@@ -215,7 +215,7 @@ class ContainerState:
     restart_count: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContainerInfo:
     id: str                                   # 64 hex
     name: str
@@ -234,7 +234,7 @@ class ContainerInfo:
         return self.id[:12]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExecSpec:
     cmd: tuple[str, ...]
     env: dict = field(default_factory=dict)
@@ -249,7 +249,7 @@ class ExecSpec:
 # --------------------------------------------------------------------------- networks & volumes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IPAMPool:
     subnet: str = ""
     ip_range: str = ""
@@ -257,7 +257,7 @@ class IPAMPool:
     aux_addresses: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NetworkSpec:
     name: str
     driver: str = "bridge"
@@ -270,7 +270,7 @@ class NetworkSpec:
     labels: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NetworkInfo:
     id: str
     name: str
@@ -284,7 +284,7 @@ class NetworkInfo:
     spec: Optional[NetworkSpec] = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VolumeSpec:
     name: str = ""                            # "" = anonymous (random 64-hex name)
     driver: str = "local"
@@ -292,7 +292,7 @@ class VolumeSpec:
     labels: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VolumeInfo:
     name: str
     driver: str
@@ -306,7 +306,7 @@ class VolumeInfo:
 # --------------------------------------------------------------------------- cross-service
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RootfsMount:
     """How to mount a container's (or a build step's) root filesystem.
 
@@ -320,7 +320,7 @@ class RootfsMount:
     source: str = ""                          # bind: the directory to use as /
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Sandbox:
     """A container's network sandbox, made by NetworkService.setup_sandbox() at start."""
 
@@ -335,7 +335,7 @@ class Sandbox:
 # --------------------------------------------------------------------------- build
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildSpec:
     """One image build (``docker build``); see engine/build/service.py."""
 

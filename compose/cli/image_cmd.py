@@ -51,8 +51,7 @@ def image_ls(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only show image IDs"),
 ) -> None:
     """List images."""
-    from engine.images.docker_json import list_rows
-    from .image_format import emit
+    from .image_format import emit, list_rows
     filters = options.parse_filters(filter_)
     if repository:
         filters.setdefault("reference", []).append(repository)
@@ -138,7 +137,7 @@ def image_prune(
     filter_: Optional[List[str]] = typer.Option(None, "--filter", help="Provide filter values"),
 ) -> None:
     """Remove unused images."""
-    from engine.images.docker_json import human_size
+    from .units import human_size
     if not force:
         warning = ("WARNING! This will remove all images without at least one container associated to them."
                    if all_ else "WARNING! This will remove all dangling images.")
@@ -165,7 +164,7 @@ def image_history(
     fmt: str = typer.Option("", "--format", help="table, json or a Go template"),
 ) -> None:
     """Show the history of an image."""
-    from engine.images.docker_json import created_since, human_size
+    from .units import created_since, human_size
     from .image_format import emit
     rows = []
     for h in _engine(ctx).images.history(image):

@@ -1,6 +1,7 @@
 """Output helpers for the image commands: docker-style tables (tabwriter: min width 10,
 padding 3), ``--format json`` lines and a small subset of Go templates
-(``{{.Field}}``, ``{{.A.B}}``, ``{{json .}}``, ``{{json .Field}}``, a leading ``table``)."""
+(``{{.Field}}``, ``{{.A.B}}``, ``{{json .}}``, ``{{json .Field}}``, a leading ``table``) and
+the ``image ls`` rows built from the engine's ImageInfo (units: compose/cli/units.py)."""
 from __future__ import annotations
 
 import json
@@ -82,3 +83,25 @@ def emit(fmt: str, objects: list[dict], default_columns: list[str], echo,
         return
     for obj in objects:
         echo(render_template(fmt, obj))
+
+
+def list_rows(info, digests: bool = False) -> list[dict]:
+    """Rows of ``docker image ls`` for one engine ImageInfo: one per tag (one <none> row if
+    untagged)."""
+    from engine import reference
+    from .units import created_at, created_since, human_size
+    tags = [reference.familiar(t) for t in info.repo_tags]
+    repo_digests = [reference.familiar(d) for d in info.repo_digests]
+    rows = []
+    pairs = [tuple(t.rsplit(":", 1)) for t in tags] or [("<none>", "<none>")]
+    if not tags and repo_digests:
+        pairs = [(d.partition("@")[0], "<none>") for d in repo_digests]
+    for repo, tag in pairs:
+        digest = next((d.partition("@")[2] for d in repo_digests
+                       if d.partition("@")[0] == repo), "<none>")
+        rows.append({"Containers": "N/A", "CreatedAt": created_at(info.created),
+                     "CreatedSince": created_since(info.created), "Digest": digest,
+                     "ID": info.id[7:19], "Repository": repo, "SharedSize": "N/A",
+                     "Size": human_size(info.size), "Tag": tag, "UniqueSize": "N/A",
+                     "VirtualSize": human_size(info.size)})
+    return rows

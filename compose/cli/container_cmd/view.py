@@ -6,6 +6,8 @@ import re
 import time
 from datetime import datetime
 
+from compose.cli.units import human_duration
+
 
 def _epoch(ts: str) -> float:
     if not ts:
@@ -15,34 +17,6 @@ def _epoch(ts: str) -> float:
         return parse_time(ts)
     except ValueError:
         return 0.0
-
-
-def human_duration(seconds: float) -> str:
-    """docker's units.HumanDuration."""
-    s = int(seconds)
-    if s < 1:
-        return "Less than a second"
-    if s == 1:
-        return "1 second"
-    if s < 60:
-        return f"{s} seconds"
-    m = s // 60
-    if m == 1:
-        return "About a minute"
-    if m < 60:
-        return f"{m} minutes"
-    h = round(s / 3600)
-    if h == 1:
-        return "About an hour"
-    if h < 48:
-        return f"{h} hours"
-    if h < 24 * 7 * 2:
-        return f"{h // 24} days"
-    if h < 24 * 30 * 2:
-        return f"{h // 24 // 7} weeks"
-    if h < 24 * 365 * 2:
-        return f"{h // 24 // 30} months"
-    return f"{h // 24 // 365} years"
 
 
 def status_text(info, now: float | None = None) -> str:
