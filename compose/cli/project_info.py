@@ -1,10 +1,7 @@
 """Read-only project verbs: ps, ls, images, top, port, logs, version."""
 from __future__ import annotations
 
-import json
 import sys
-import threading
-from datetime import datetime, timezone
 from typing import List, Optional
 
 from compose.cli.ty import typer
@@ -15,6 +12,7 @@ from . import project_common as pc
 
 
 def _ago(stamp: str) -> str:
+    from datetime import datetime, timezone
     try:
         then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
@@ -124,6 +122,7 @@ def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, 
     elif quiet:
         sys.stdout.write("".join(c.id + "\n" for c in rows))
     elif fmt == "json":
+        import json
         sys.stdout.write("".join(json.dumps(ps_json(c)) + "\n" for c in rows))
     elif fmt == "table":
         images = _images_of(engine, rows)
@@ -158,6 +157,7 @@ def ls(ctx: typer.Context,
     if quiet:
         sys.stdout.write("".join(r["Name"] + "\n" for r in rows))
     elif fmt == "json":
+        import json
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
         sys.stdout.write(table([[r["Name"], r["Status"], r["ConfigFiles"]] for r in rows],
@@ -186,6 +186,7 @@ def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(No
     if quiet:
         sys.stdout.write("".join(dict.fromkeys(r["ID"] + "\n" for r in rows)))
     elif fmt == "json":
+        import json
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
         sys.stdout.write(table([[r["ContainerName"], r["Repository"], r["Tag"],
@@ -246,6 +247,7 @@ def version(fmt: str = typer.Option("pretty", "-f", "--format", help="Format the
     if short:
         sys.stdout.write(v + "\n")
     elif fmt == "json":
+        import json
         sys.stdout.write(json.dumps({"version": f"v{v}"}) + "\n")
     else:
         sys.stdout.write(f"pycompose version v{v}\n")
@@ -306,6 +308,7 @@ def _logs(ctx, services, follow, tail, timestamps, since, until, no_color, no_lo
         def pump(c=c):
             print_stream(printer, c.name, engine.containers.logs(
                 c.id, follow=follow, since=since, until=until, tail=n_tail, timestamps=timestamps))
+        import threading
         t = threading.Thread(target=pump, daemon=True)
         t.start()
         threads.append(t)
