@@ -38,9 +38,10 @@ class NetworkService:
             raise Conflict(f"operation is not permitted on predefined {spec.name} network")
         _validate_spec(spec)
         with firewall.host_lock():
-            if any(r["name"] == spec.name for r in store.all_records(self.layout)):
+            existing = store.all_records(self.layout)
+            if any(r["name"] == spec.name for r in existing):
                 raise Conflict(f"network with name {spec.name} already exists")
-            rec = self._new_record(spec)
+            rec = self._new_record(spec, existing)
             from .sysnet import link_exists
             if link_exists(rec["bridge"]):
                 raise Conflict(f"network {spec.name}: a network interface named {rec['bridge']} "
@@ -55,8 +56,8 @@ class NetworkService:
                 raise
         return store.to_info(rec, {})
 
-    def _new_record(self, spec: NetworkSpec) -> dict:
-        ours = [ipaddress.ip_network(r["subnet"]) for r in store.all_records(self.layout)]
+    def _new_record(self, spec: NetworkSpec, existing: list) -> dict:
+        ours = [ipaddress.ip_network(r["subnet"]) for r in existing]
         net_id = store.new_id()
         rec = {"id": net_id, "name": spec.name, "driver": spec.driver or "bridge",
                "internal": spec.internal, "attachable": spec.attachable,
@@ -85,8 +86,7 @@ class NetworkService:
         rec.update(subnet=str(subnet), ip_range=str(ip_range) if ip_range else "",
                    gateway=str(gateway), aux=aux)
         rec.update(_ipv6_pool(spec, ours6=[ipaddress.ip_network(r["subnet6"])
-                                           for r in store.all_records(self.layout)
-                                           if r.get("subnet6")]))
+                                           for r in existing if r.get("subnet6")]))
         return rec
 
     def remove(self, name_or_id: str, *, predefined: bool = False) -> None:
@@ -100,7 +100,9 @@ class NetworkService:
             raise
         if rec.get("predefined") or (rec.get("default") and not predefined):
             raise Conflict(f"{rec['name']} is a pre-defined network and cannot be removed")
-        with firewall.host_lock(), store.lock(self.layout, rec["id"]):
+        # no host lock: deleting rules (one atomic restore) and a device never races a subnet
+        # choice (a route still there only makes another engine's choice more cautious)
+        with store.lock(self.layout, rec["id"]):
             users = self._live_endpoints(rec, locked=True) or self._attached(rec)
             if users:
                 raise Conflict(f"error while removing network: network {rec['name']} id "
