@@ -44,9 +44,21 @@ def release_runtime(root: str, runroot: str, cid: str, plan: dict | None,
         pass
     if auto_remove:
         try:
-            from engine.api import Engine
-            eng = Engine(root, runroot)
-            eng.containers.finish_removal(cid)
+            _finish_removal(root, runroot, cid)
         except Exception as e:  # noqa: BLE001
             problems.append(f"auto remove: {e}")
     return problems
+
+
+def _finish_removal(root: str, runroot: str, cid: str) -> None:
+    """The shim runs with ``python -S``: the engine's services need no site-packages to
+    remove a container (importing site costs 0.1-0.2 s here), so site is loaded only if an
+    import fails."""
+    try:
+        from engine.api import Engine
+        Engine(root, runroot).containers.finish_removal(cid)
+    except ImportError:
+        import site
+        site.main()
+        from engine.api import Engine
+        Engine(root, runroot).containers.finish_removal(cid)

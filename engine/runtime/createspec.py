@@ -3,7 +3,7 @@ before anything is written (bad input leaves nothing behind)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+import time
 
 from engine.cgroups.limits import from_resources
 from engine.errors import InvalidArgument
@@ -107,7 +107,7 @@ def resolve_create(cid: str, spec: ContainerSpec, image: ImageInfo) -> dict:
     stop_timeout = 10.0 if spec.stop_timeout is None else float(spec.stop_timeout)
     return {
         "id": cid, "image": spec.image, "image_id": image.id,
-        "created": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "created": _utc_now(),
         "spec": to_dict(spec), "hostname": hostname, "process": process,
         "limits": {k: (list(map(list, v)) if k == "devices" else v)
                    for k, v in limits.items()},
@@ -118,3 +118,10 @@ def resolve_create(cid: str, spec: ContainerSpec, image: ImageInfo) -> dict:
         "healthcheck": merge_healthcheck(spec.healthcheck, conf.healthcheck),
         "restart": restart_policy(spec), "log": log_options(spec),
     }
+
+
+def _utc_now() -> str:
+    """RFC 3339 UTC with microseconds, like datetime.isoformat (no datetime import)."""
+    now = time.time()
+    secs = int(now)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{int((now - secs) * 1e6):06d}Z"

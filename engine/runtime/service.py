@@ -13,7 +13,6 @@ be started).
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import signal as signalmod
 import time
@@ -78,7 +77,7 @@ class ContainerService(ops.OpsMixin):
     # ------------------------------------------------------------------ create
     def create(self, spec: ContainerSpec, on_event=None, *, auto_remove: bool = False) -> ContainerInfo:
         image = self.engine.images.inspect(spec.image)
-        cid = secrets.token_hex(32)
+        cid = os.urandom(32).hex()          # (secrets would import hashlib + hmac)
         cfg = resolve_create(cid, spec, image)
         cfg["auto_remove"] = auto_remove
         with flock(self.layout.lock_file("container-names"), what="container names"):

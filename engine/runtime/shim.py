@@ -395,9 +395,6 @@ class Shim:
         for client in list(self.clients):
             self._drop(client)
         from .cleanup import release_runtime
-        if auto_remove and "site" not in sys.modules:
-            import site                  # the other services may need site-packages
-            site.main()
         problems = release_runtime(self.root, self.runroot, self.cid, self.plan)
         if not problems and os.path.isdir(self.cdir):
             self.state.update(released=True)
