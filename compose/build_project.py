@@ -32,6 +32,7 @@ from compose import naming
 from compose.errors import ConfigError, OperationFailed, UsageError
 from engine.errors import EngineError
 from engine.events import Event
+from engine.build.sshagent import ssh_map
 from engine.types import BuildSpec
 
 MAX_PARALLEL_BUILDS = 2
@@ -152,17 +153,6 @@ def _spec(project, service, options: BuildOptions, built: dict, tmpdir: str, war
         platform=(service.platform or ""), secrets=_secrets(project, service, tmpdir),
         ssh=ssh_map(options.ssh or b.raw.get("ssh") or b.ssh))
 
-
-def ssh_map(entries) -> dict:
-    """build.ssh / --ssh (``default``, ``ID=PATH``, or the canonical mapping) -> {id: path};
-    an empty path means $SSH_AUTH_SOCK (resolved by the builder)."""
-    if isinstance(entries, dict):
-        return {str(k): ("" if v is None else str(v)) for k, v in entries.items()}
-    out = {}
-    for entry in entries or ():
-        sid, _, path = str(entry).partition("=")
-        out[sid.strip() or "default"] = path.strip()
-    return out
 
 
 def build_services(project, engine, services, options: Optional[BuildOptions] = None,

@@ -121,7 +121,7 @@ def image_build(
 ) -> None:
     """Build an image from a Dockerfile."""
     import tempfile
-    from compose.build_project import ssh_map
+    from engine.build.sshagent import ssh_map
     from engine.types import BuildSpec
     inline = None
     tmp = None

@@ -65,8 +65,10 @@ class BuildRun:
     # --- inputs ------------------------------------------------------------------------------
     def _load(self) -> None:
         spec = self.spec
-        from .sshagent import resolve_agents
-        self.ssh_agents = resolve_agents(spec.ssh)      # checked first, like BuildKit's client
+        self.ssh_agents = {}
+        if spec.ssh:                                    # checked first, like BuildKit's client
+            from .sshagent import resolve_agents
+            self.ssh_agents = resolve_agents(spec.ssh)
         ctx_text = spec.context or "."
         self.context_dir = self._context_path(ctx_text)
         v = self.progress.start("[internal] load build definition from "
@@ -90,9 +92,10 @@ class BuildRun:
 
     def _context_path(self, text: str) -> Path:
         """A local directory, or a git / URL context fetched into the build cache."""
-        from .remotectx import fetch_context, kind_of
-        if kind_of(text):
-            return fetch_context(self, text)
+        if "://" in text or "#" in text or text.startswith(("git@", "github.com/")):
+            from .remotectx import fetch_context, kind_of
+            if kind_of(text):
+                return fetch_context(self, text)
         if "://" in text:
             raise BuildError(f"unsupported build context {text}: use a directory, a git "
                              "repository URL or an http(s) URL")

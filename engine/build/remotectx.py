@@ -35,11 +35,13 @@ _HTTP_GIT = re.compile(r"^https?://[^#]*\.git(?:#.*)?$")
 
 
 def kind_of(text: str) -> str:
+    if os.path.isdir(text):                 # Docker: an existing local directory wins
+        return ""
     if text.startswith(GIT_PREFIXES) or _HTTP_GIT.match(text):
         return "git"
     if text.startswith(("http://", "https://")):
         return "http"
-    if "#" in text and not os.path.isdir(text) and _is_git_repo(text.partition("#")[0]):
+    if "#" in text and _is_git_repo(text.partition("#")[0]):
         return "git"
     return ""
 

@@ -1,6 +1,7 @@
 """SSH agent forwarding for ``RUN --mount=type=ssh`` (``--ssh``, compose ``build.ssh``).
 
-    agents = resolve_agents(spec.ssh)                 # id -> agent socket path, checked
+    spec_ssh = ssh_map(["default", "deploy=/run/agent.sock"])   # --ssh values -> {id: path}
+    agents = resolve_agents(spec_ssh)                 # id -> agent socket path, checked
     with AgentProxy(agent_path, uid, gid, mode) as sock_path:
         ...bind-mount sock_path into the RUN container...
 
@@ -23,6 +24,18 @@ import threading
 from ..errors import BuildError
 
 DEFAULT_ID = "default"
+
+
+def ssh_map(entries) -> dict:
+    """``--ssh`` / compose ``build.ssh`` (``default``, ``ID=PATH``, or the canonical
+    mapping) -> {id: path}; an empty path means $SSH_AUTH_SOCK (see resolve_agents)."""
+    if isinstance(entries, dict):
+        return {str(k): ("" if v is None else str(v)) for k, v in entries.items()}
+    out = {}
+    for entry in entries or ():
+        sid, _, path = str(entry).partition("=")
+        out[sid.strip() or DEFAULT_ID] = path.strip()
+    return out
 
 
 def resolve_agents(ssh: dict) -> dict:
