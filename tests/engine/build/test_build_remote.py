@@ -60,6 +60,9 @@ def test_local_git_contexts(engine, busybox_image, repo):
     with image_root(engine, info.id) as root:
         assert (root / "r").read_text() == "top"
         assert not (root / ".git").exists()
+    info, _ = build(engine, str(path / "app"), additional_contexts={"old": f"file://{path}#v1:app"},
+                    dockerfile_inline="FROM busybox\nCOPY --from=old version.txt /version.txt\n")
+    assert _version(engine, info.id) == "one\n"           # a git additional context
     with pytest.raises(BuildError, match=r"git context .*#main:nope: directory 'nope' not found"):
         build(engine, f"file://{path}#main:nope")
     with pytest.raises(BuildError, match=rf"failed to fetch git context file://{path}#nobranch"):
