@@ -171,6 +171,8 @@ def _raw_build(value: Any) -> dict:
     build = dict(value)
     if "secrets" in build:
         build["secrets"] = _file_refs(build["secrets"], True)
+    if isinstance(build.get("additional_contexts"), list):
+        build["additional_contexts"] = ss.key_value_list(build["additional_contexts"])
     if isinstance(build.get("ssh"), list):
         build["ssh"] = {str(x).split("=", 1)[0]: (str(x).split("=", 1)[1] if "=" in str(x) else None)
                         for x in build["ssh"]}

@@ -77,8 +77,9 @@ class ExtendsResolver:
     """
 
     def __init__(self, services: dict, *, file: str, base_dir: str, home: str | None,
-                 load_file: Callable[[str], dict]) -> None:
+                 load_file: Callable[[str], dict], raw: bool = False) -> None:
         self.services = services
+        self.raw = raw                      # --no-interpolate: compose-go's raw-map merge rules
         self.file = file
         self.base_dir = base_dir
         self.home = home
@@ -115,4 +116,4 @@ class ExtendsResolver:
         base = dict(base)
         base.pop("extends", None)
         local = {k: v for k, v in svc.items() if k != "extends"}
-        return merge(base, local, ("services", name))
+        return merge(base, local, ("services", name), raw=self.raw)

@@ -53,6 +53,7 @@ def apply_include(data: dict, loader, path: str) -> dict:
         env = _included_env(entry, base_dir, project_dir, loader.env, home)
         sub = FileLoader(loader.opts, env, project_dir)
         sub.stack = list(loader.stack)
+        sub.deprecated = loader.deprecated       # warned once, after every file is loaded
         included = merge_files(sub, files) if loader.opts.resolve_paths else merge_files(sub, files)
         included = _resolve_paths(included, project_dir, home)
         for section in _SECTIONS:

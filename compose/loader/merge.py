@@ -78,8 +78,68 @@ def _pattern(path: tuple) -> str:
     return ".".join(parts)
 
 
-def merge(base: Any, over: Any, path: tuple = ()) -> Any:
-    """A new value: ``over`` merged onto ``base``. Neither input is modified."""
+# --no-interpolate: the raw maps keep their short forms, and compose-go merges these as
+# sequences (a mapping becomes sorted "key=value" items), then keeps one item per key
+TO_SEQUENCE = {f"services.*.{k}" for k in (
+    "environment", "labels", "annotations", "sysctls", "build.args", "build.labels",
+    "deploy.labels", "dns", "dns_opt", "dns_search", "tmpfs")}
+TO_SEQUENCE_APPEND = {"networks.*.labels", "volumes.*.labels"}      # no per-key unicity
+EXTRA_HOSTS = {"services.*.extra_hosts", "services.*.build.extra_hosts"}
+
+
+def _go_text(value: Any) -> str:
+    """fmt's %v of a YAML scalar (floats: %g with the shortest digits, as Go prints them)."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[repr(value)]
+        return _go_float(value)
+    return str(value)
+
+
+def _go_float(value: float) -> str:
+    from decimal import Decimal
+    sign, digits, exp = Decimal(repr(value)).as_tuple()
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    point = len(digits) + exp                    # digits before the decimal point
+    x = point - 1
+    minus = "-" if sign else ""
+    if text == "0":
+        return minus + "0"
+    if x < -4 or x >= 6:                       # strconv "g", shortest: precision 6
+        mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{minus}{mant}e{'-' if x < 0 else '+'}{abs(x):02d}"
+    if point <= 0:
+        return f"{minus}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return minus + text + "0" * (point - len(text))
+    return f"{minus}{text[:point]}.{text[point:]}"
+
+
+def as_sequence(value: Any) -> list:
+    """compose-go's convertIntoSequence: mapping -> sorted "k=v" (or "k" for null) items."""
+    if isinstance(value, dict):
+        return sorted(str(k) if v is None else f"{k}={_go_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return copy_data(value)
+    if isinstance(value, str):
+        return [value]
+    return []
+
+
+def _merge_raw_sequence(base: Any, over: Any, pattern: str) -> list:
+    left, right = as_sequence(base), as_sequence(over)
+    if pattern in EXTRA_HOSTS:
+        return left + [item for item in right if item not in left]
+    if pattern in TO_SEQUENCE_APPEND:
+        return left + right
+    return merge_unique(left, right, lambda v: v.split("=", 1)[0] if isinstance(v, str) else repr(v))
+
+
+def merge(base: Any, over: Any, path: tuple = (), raw: bool = False) -> Any:
+    """A new value: ``over`` merged onto ``base``. Neither input is modified. ``raw``: the
+    uninterpolated maps of --no-interpolate (short forms kept; see TO_SEQUENCE)."""
     if isinstance(over, Override):
         return copy_data(over.value)
     if isinstance(over, Reset):
@@ -89,13 +149,15 @@ def merge(base: Any, over: Any, path: tuple = ()) -> Any:
     pattern = _pattern(path)
     if pattern in REPLACE:
         return copy_data(over)
+    if raw and (pattern in TO_SEQUENCE or pattern in TO_SEQUENCE_APPEND or pattern in EXTRA_HOSTS):
+        return _merge_raw_sequence(base, over, pattern)
     if isinstance(base, dict) and isinstance(over, dict):
         if pattern == "services.*.logging":
             return _merge_logging(base, over, path)
         out = {k: v for k, v in base.items()}
         for key, value in over.items():
             if key in out:
-                out[key] = merge(out[key], value, path + (str(key),))
+                out[key] = merge(out[key], value, path + (str(key),), raw)
             else:
                 out[key] = copy_data(value)
         return {k: v for k, v in out.items() if not isinstance(v, Reset)}

@@ -28,6 +28,8 @@ class FileLoader:
         self.cache: dict = {}
         self.stack: list = []
         self.tagged = False          # some file read so far has !reset / !override values
+        self.deprecated: dict = {}   # "networks.x" -> conflicts with `name`: uses external.name
+        self.external_names: dict = {}   # path -> the same, per file read
 
     def _unset(self, name: str) -> None:
         self.opts.warn(f'The "{name}" variable is not set. Defaulting to a blank string.')
@@ -71,11 +73,35 @@ class FileLoader:
         for data in [doc.data] + list(doc.more):
             if self.opts.interpolate:
                 data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
+            self._note_external_names(path, data)
             validate(strip_tags(data) if doc.tagged else data, file=doc.file, line_of=doc.line)
             data = canonical_file(data, file=doc.file, raw=not self.opts.interpolate)
-            result = merge(result, data) if result else data
+            result = merge(result, data, raw=not self.opts.interpolate) if result else data
         self.cache[path] = result
         return result
+
+    def _note_external_names(self, path: str, data: dict) -> None:
+        """Remember resources of ``path`` that use external.name (warned for the files of the
+        project and their includes, not for files that only lend services to extends)."""
+        found = self.external_names.setdefault(path, {})
+        for section in ("networks", "volumes", "secrets", "configs"):
+            items = data.get(section)
+            if isinstance(items, dict):
+                for key, value in items.items():
+                    if isinstance(value, dict) and isinstance(value.get("external"), dict) \
+                            and "name" in value["external"]:
+                        conflict = "name" in value and value["name"] != value["external"]["name"]
+                        where = f"{section}.{key}"
+                        found[where] = found.get(where) or conflict
+
+    def warn_deprecations(self) -> None:
+        """Docker Compose's deprecation warnings that come after loading every file (and the
+        error for an external.name that contradicts ``name``)."""
+        for where in self.deprecated:
+            self.opts.warn(f"{where}: external.name is deprecated. Please set name and external: true")
+        for where, conflict in self.deprecated.items():
+            if conflict:
+                raise ConfigError(f"{where}: name and external.name conflict; only use name")
 
     def load_resolved(self, path: str) -> dict:
         """One file with its include entries and extends applied."""
@@ -88,11 +114,18 @@ class FileLoader:
             if data.get("include"):
                 from .include import apply_include
                 data = apply_include(data, self, path)
+            for where, conflict in self.external_names.get(path, {}).items():
+                self.deprecated[where] = self.deprecated.get(where) or conflict
+            doc = self.read(path)
+            if any(isinstance(d, dict) and "version" in d for d in [doc.data, *doc.more]):
+                self.opts.warn(f"{doc.file}: the attribute `version` is obsolete, it will be ignored, "
+                               "please remove it to avoid potential confusion")
             services = data.get("services")
             if isinstance(services, dict):
                 resolver = ExtendsResolver(services, file=self.read(path).file,
                                            base_dir=self.project_dir, home=self.env.get("HOME"),
-                                           load_file=self._load_for_extends)
+                                           load_file=self._load_for_extends,
+                                           raw=not self.opts.interpolate)
                 data["services"] = resolver.resolve_all()
             return data
         finally:
@@ -107,7 +140,7 @@ class FileLoader:
 def merge_files(loader: FileLoader, files: list) -> dict:
     merged: dict = {}
     for path in files:
-        merged = merge(merged, loader.load_resolved(path))
+        merged = merge(merged, loader.load_resolved(path), raw=not loader.opts.interpolate)
     if loader.tagged:
         merged = strip_resets(merged)
     if isinstance(merged.get("services"), dict):
@@ -148,6 +181,7 @@ def load_config(opts: LoadOptions):
     name = discovery.project_name(ctx, _name_from_files(loader, ctx.files))
     env.setdefault("COMPOSE_PROJECT_NAME", name)
     merged = merge_files(loader, ctx.files)
+    loader.warn_deprecations()
     from .project_norm import finish
     return finish(merged, name=name, ctx=ctx, opts=opts, env=env, interp=loader.interp)
 
