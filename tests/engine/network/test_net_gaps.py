@@ -221,3 +221,27 @@ def test_predefined_host_and_none_networks(net_engine, busybox_image, capsys):
     finally:
         _remove_all(net_engine, made)
     assert net_engine.networks.inspect("host").containers == {}
+
+
+def test_ipv6_networks_are_isolated(net_engine):
+    """Sandboxes (real netns + veths, no container process) on two IPv6 networks: each reaches
+    its gateway over IPv6, never the other network."""
+    from tests.fixtures.network import in_netns, make_info
+    nets = [unique("i6"), unique("i6")]
+    for name in nets:
+        net_engine.networks.create(NetworkSpec(name=name, enable_ipv6=True))
+    boxes = []
+    try:
+        for name in nets:
+            info = make_info(networks={name: EndpointSpec()})
+            boxes.append((info, net_engine.networks.setup_sandbox(info)))
+        (_, one), (_, two) = boxes
+        gw = one.endpoints[nets[0]]["IPv6Gateway"]
+        assert in_netns(one.netns_path, "ping", "-6", "-c1", "-W2", gw).returncode == 0
+        other = two.endpoints[nets[1]]["GlobalIPv6Address"]
+        assert in_netns(one.netns_path, "ping", "-6", "-c1", "-W1", other).returncode != 0
+    finally:
+        for info, _ in boxes:
+            net_engine.networks.teardown_sandbox(info.id)
+        for name in nets:
+            net_engine.networks.remove(name)
