@@ -220,7 +220,7 @@ def canonical_file(data: dict, *, file: str = "", raw: bool = False) -> dict:
         out["include"] = [
             {"path": [item]} if isinstance(item, str) else
             {**item, "path": _listify(item.get("path"))} for item in data["include"]]
-    for section in ("networks", "volumes"):
+    for section in ("networks", "volumes", "secrets", "configs"):
         items = out.get(section)
         if isinstance(items, dict):
             fixed = {}

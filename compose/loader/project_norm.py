@@ -221,8 +221,13 @@ def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict) -> LoadedConfig
         svc = dict(svc or {})
         svc.pop("extends", None)
         build = svc.get("build")
-        if isinstance(build, dict) and "dockerfile" not in build and "dockerfile_inline" not in build:
+        if isinstance(build, dict) and "dockerfile" not in build and "dockerfile_inline" not in build \
+                and opts.normalize:
             svc["build"] = dict(build, dockerfile="Dockerfile")
+        if isinstance(svc.get("secrets"), list):
+            svc["secrets"] = [dict(s, target=f"/run/secrets/{s['source']}")
+                              if isinstance(s, dict) and not s.get("target") and s.get("source")
+                              else s for s in svc["secrets"]]
         if opts.normalize:
             _implicit_depends(svc)
         services[sname] = svc
@@ -230,6 +235,8 @@ def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict) -> LoadedConfig
         else merged.get("networks") or {}
     config = {k: v for k, v in merged.items() if k not in ("services", "networks", "include")}
     config.update(name=name, services=services)
+    if not opts.normalize and "name" not in merged:
+        del config["name"]                    # --no-normalize: only a name the files give
     if networks:
         config["networks"] = networks
     for key in ("networks", "volumes", "secrets", "configs"):

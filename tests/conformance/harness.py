@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class Case:
     expect: str = "ok"
     stdin: str | None = None
     compare: str = "exact"
+    warnings: bool = False         # also compare the warnings on stderr (expected.warnings.txt)
 
     @property
     def output_is_json(self) -> bool:
@@ -56,7 +58,8 @@ def case_names() -> list[str]:
 def load_case(name: str) -> Case:
     directory = CASES_DIR / name
     raw = json.loads((directory / "case.json").read_text(encoding="utf-8"))
-    known = {"args", "subcommand_args", "env", "cwd", "expect", "stdin", "compare", "description"}
+    known = {"args", "subcommand_args", "env", "cwd", "expect", "stdin", "compare", "description",
+             "warnings"}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"{name}/case.json: unknown keys {sorted(unknown)}")
@@ -105,3 +108,23 @@ def portable(case: Case, text: str) -> str:
 def localize(case: Case, text: str) -> str:
     """Replace the placeholder by this checkout's case directory (for comparing)."""
     return text.replace(PLACEHOLDER, str(case.directory)).replace(REPO_PLACEHOLDER, str(REPO_DIR))
+
+
+WARNINGS_FILE = "expected.warnings.txt"
+_LOGRUS_WARNING = re.compile(r'^time="[^"]*" level=warning msg=("(?:[^"\\]|\\.)*")\s*$')
+OUR_WARNING_PREFIX = "WARN[0000] "
+
+
+def docker_warnings(stderr: str) -> list[str]:
+    """The messages of Docker Compose's warnings (logrus text lines, Go-quoted msg=...)."""
+    found = []
+    for line in stderr.splitlines():
+        match = _LOGRUS_WARNING.match(line)
+        if match:
+            found.append(json.loads(match.group(1)))
+    return found
+
+
+def our_warnings(stderr: str) -> list[str]:
+    return [line[len(OUR_WARNING_PREFIX):] for line in stderr.splitlines()
+            if line.startswith(OUR_WARNING_PREFIX)]

@@ -10,7 +10,8 @@ so it is not used). Override with DOCKER_COMPOSE_BIN=/path/to/docker-compose.
 Each case runs with a clean environment (PATH, HOME and the case's env only). Absolute paths of
 the case directory are written as "$CASE_DIR" so the recordings are portable.
 Files written: expected.json (ok + --format json), expected.txt (other ok outputs),
-or expected.err.txt + expected.exit (error cases). Stale expected files are removed.
+or expected.err.txt + expected.exit (error cases); with "warnings": true in case.json also
+expected.warnings.txt (the messages of Docker Compose's warnings, sorted). Stale expected files are removed.
 
 `python -m tests.conformance.record --schema-probes` refreshes Docker Compose's verdicts in
 schema_probes.json (small single-file snippets used by tests/test_schema.py): "accept",
@@ -27,7 +28,8 @@ from pathlib import Path
 
 from tests.conformance import harness
 
-EXPECTED_FILES = ("expected.json", "expected.txt", "expected.err.txt", "expected.exit")
+EXPECTED_FILES = ("expected.json", "expected.txt", "expected.err.txt", "expected.exit",
+                  harness.WARNINGS_FILE)
 
 
 def oracle_binary() -> str:
@@ -53,6 +55,10 @@ def record_case(case: harness.Case, binary: str) -> str:
         return "error recorded"
     if result.returncode != 0:
         return "MISMATCH (docker rejected: " + result.stderr.strip().splitlines()[-1][:200] + ")"
+    if case.warnings:
+        # Go map order is random: the messages are kept (and compared) sorted
+        messages = sorted(harness.docker_warnings(harness.portable(case, result.stderr)))
+        (case.directory / harness.WARNINGS_FILE).write_text("".join(m + "\n" for m in messages))
     output = harness.portable(case, result.stdout)
     if case.output_is_json:
         parsed = json.loads(output)

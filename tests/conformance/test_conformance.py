@@ -69,3 +69,7 @@ def assert_ok(case: harness.Case, result) -> None:
         assert sorted(result.stdout.splitlines()) == sorted(expected_text.splitlines())
     else:
         assert result.stdout == expected_text
+    if case.warnings:
+        expected_warnings = harness.localize(
+            case, (case.directory / harness.WARNINGS_FILE).read_text(encoding="utf-8")).splitlines()
+        assert sorted(harness.our_warnings(result.stderr)) == expected_warnings, result.stderr
