@@ -85,7 +85,9 @@ def _git(args: list[str], cwd=None, what: str = "") -> str:
         raise BuildError(f"{what}: git {args[0]} timed out after {GIT_TIMEOUT}s") from None
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        raise BuildError(f"{what}: {lines[-1] if lines else f'git {args[0]} failed'}")
+        fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        reason = (fatal or lines or [f"git {args[0]} failed"])[0]
+        raise BuildError(f"{what}: {reason}")
     return proc.stdout.strip()
 
 
@@ -96,10 +98,15 @@ def _fetch_git(run, text: str, vertex) -> Path:
     work = run.cache.scratch()
     try:
         what = f"failed to fetch git context {text}"
-        remote = not url.startswith("file://") and not url.startswith("/")
+        remote = url.startswith(("http://", "https://", "git://", "ssh://", "git@"))
+        if not remote and not url.startswith("file://"):
+            url = os.path.abspath(url)              # git runs in the scratch repository
         _git(["init", "-q", str(work / "repo")], what=what)
         try:
-            _git(["fetch", "-q", "--depth=1", url, ref or "HEAD"], cwd=work / "repo", what=what)
+            fetch = ["fetch", "-q", "--depth=1"]
+            if not remote:      # a local repository owned by another user (sudo ... build)
+                fetch.append("--upload-pack=git -c safe.directory='*' upload-pack")
+            _git(fetch + [url, ref or "HEAD"], cwd=work / "repo", what=what)
         except BuildError as e:
             hint = " (the network may be unreachable: pycompose fetches remote contexts " \
                    "with git)" if remote else ""

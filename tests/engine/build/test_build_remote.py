@@ -121,3 +121,15 @@ def test_http_contexts(engine, busybox_image, http_root):
     assert _version(engine, info.id) == "plain\n"
     with pytest.raises(BuildError, match=rf"unable to download remote context {base}/gone: HTTP 404"):
         build(engine, f"{base}/gone")
+
+
+def test_git_context_relative_path_owned_by_another_user(engine, busybox_image, repo, monkeypatch):
+    import os
+    path, _ = repo
+    for dirpath, dirs, files in os.walk(path):          # git's "dubious ownership" case
+        for name in dirs + files:
+            os.lchown(os.path.join(dirpath, name), 12345, 12345)
+    os.chown(path, 12345, 12345)
+    monkeypatch.chdir(path.parent)
+    info, _ = build(engine, f"{path.name}#v1:app")
+    assert _version(engine, info.id) == "one\n"
