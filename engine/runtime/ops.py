@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import struct
 import threading
 import time
@@ -161,6 +160,7 @@ class OpsMixin:
         """Stream the container's output (and feed stdin) until it exits; -> exit code."""
         cid = self.store.resolve(id)
         sock_path = self.layout.container_run_dir(cid) / "attach.sock"
+        import socket
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             unix_call(sock, "connect", str(sock_path))
@@ -190,6 +190,7 @@ class OpsMixin:
 
     def resize(self, id: str, rows: int, cols: int) -> None:
         cid = self.store.resolve(id)
+        import socket
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             unix_call(sock, "connect", str(self.layout.container_run_dir(cid) / "attach.sock"))
@@ -261,6 +262,7 @@ def _exec_detached(pid1: int, procs, proc: dict) -> int:
 def _exec_tty(pid1: int, procs, proc: dict, stdin, stdout, stderr) -> int:
     """exec with a pty from the container's devpts; relay it to the caller's fds."""
     import select
+    import socket
     from . import nsexec
     parent, child = socket.socketpair()
     proc = dict(proc, console_fd=child.fileno())

@@ -1,10 +1,10 @@
 """engine.types dataclasses <-> JSON-able dicts (for config.json)."""
 from __future__ import annotations
 
-import dataclasses
 import typing
 from functools import lru_cache
 
+from engine import records as dataclasses  # is_dataclass/fields/replace, no dataclasses import
 from engine import types as T
 
 

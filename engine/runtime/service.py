@@ -112,23 +112,32 @@ class ContainerService(ops.OpsMixin):
 
     # ------------------------------------------------------------------ start / stop
     def start(self, id: str, on_event=None, *, standby=None) -> None:
-        """Start the container's shim (``standby``: a startup.StandbyShim to use instead of
-        a new one; the caller then reads the output from it)."""
+        """Start the container's shim. The shim process is started first (a
+        launch.StandbyShim), so its interpreter start-up overlaps the cgroup, sandbox and plan
+        preparation; ``standby``: one the caller started earlier and reads the output from."""
         cid = self.store.resolve(id)
-        with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
-            cfg = self.store.load_config(cid)
-            st = self.store.live_state(cid)
-            if st.get("status") in ("running", "paused", "restarting") and \
-                    alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
-                return
-            self._wait_shim_gone(st)
-            info = self.store.info(cid)
-            run_dir = self.layout.container_run_dir(cid)
-            shutil.rmtree(run_dir, ignore_errors=True)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            from .startup import launch_shim, prepare_run
-            prepare_run(self, cfg, info)
-            report = standby.go(cid) if standby is not None else launch_shim(self.layout, cid)
+        own = None
+        if standby is None:
+            from .launch import StandbyShim
+            standby = own = StandbyShim(self.layout)
+        try:
+            with flock(self.store.op_lock(cid), what=f"container {cid[:12]}"):
+                cfg = self.store.load_config(cid)
+                st = self.store.live_state(cid)
+                if st.get("status") in ("running", "paused", "restarting") and \
+                        alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
+                    return
+                self._wait_shim_gone(st)
+                info = self.store.info(cid)
+                run_dir = self.layout.container_run_dir(cid)
+                shutil.rmtree(run_dir, ignore_errors=True)
+                run_dir.mkdir(parents=True, exist_ok=True)
+                from .startup import prepare_run
+                prepare_run(self, cfg, info)
+                report = standby.go(cid)
+        finally:
+            if own is not None:
+                own.close()
         if not report.get("ok"):
             err = RuntimeFailure(_start_error(cid, report))
             err.exit_code = int(report.get("code") or 125)
