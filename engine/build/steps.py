@@ -235,12 +235,8 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
     opts = _copy_options(node, st, env, escape)
     source = SourceResolver(run, st, node, env, escape)
     digest = [source.digest(file_sources), [d.digest for d in downloads]]
-    docs = [(heredocs[w.lstrip("<-").strip("'\"")], ) for w in doc_sources]
-    doc_payload = []
-    for (doc,) in docs:
-        body = expand(doc.content, env, escape) if doc.expand and node.cmd in ("copy", "add") \
-            else doc.content
-        doc_payload.append((doc.name, body))
+    doc_payload = _heredoc_payload(node, [heredocs[w.lstrip("<-").strip("'\"")] for w in doc_sources],
+                                   env, escape)
     if len(raw_sources) > 1 and not ends_dir:
         raise BuildError(f"Dockerfile:{node.line}: When using {node.cmd.upper()} with more than "
                          "one source file, the destination must be a directory and end with a /")
@@ -251,17 +247,12 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
                  f"{' '.join(raw_sources)} {raw_dest} # buildkit"
     inputs = json.dumps([created_by, dest, dest_is_dir, digest, doc_payload, source.origin_key])
     link = flag(node, "link", "false").lower() not in ("false", "0")
-    if link:                # the layer does not depend on the layers below it
-        _check_link_owner(node, opts.owner_spec)
-        key = chain_key("link", inputs)
-        state_key = chain_key(st.key, key)
-    else:
-        key, state_key = chain_key(st.key, inputs), ""
+    key, state_key = _copy_keys(node, st, inputs, link, opts.owner_spec)
 
     def action(lowers, upper, work, scratch):
-        target = contextlib.nullcontext(str(upper)) if link else \
+        mount = contextlib.nullcontext(str(upper)) if link else \
             overlay_mounted(lowers, str(upper), str(work), str(scratch / "merged"))
-        with target as root:
+        with mount as root:
             if opts.owner_spec:
                 opts.copy.owner = lookup_owner(root, opts.owner_spec)
             into_dir = dest_is_dir or os.path.isdir(resolve_in_root(root, dest))
@@ -277,6 +268,22 @@ def copy_step(run, st: StageState, node, vertex, escape: str) -> None:
 
     rec = fs_step(run, st, key, vertex, action, state_key)
     _add_history(st, created_by, rec)
+
+
+def _heredoc_payload(node, docs, env: dict, escape: str) -> list:
+    """(name, body) of the heredoc sources, expanded unless the delimiter was quoted."""
+    return [(doc.name, expand(doc.content, env, escape) if doc.expand else doc.content)
+            for doc in docs]
+
+
+def _copy_keys(node, st: StageState, inputs: str, link: bool, owner_spec: str) -> tuple[str, str]:
+    """(record key, stage key after the step). ``--link``: the record key leaves the parent
+    out, so the layer is reused whatever is below it; the stage key still chains."""
+    if not link:
+        return chain_key(st.key, inputs), ""
+    _check_link_owner(node, owner_spec)
+    key = chain_key("link", inputs)
+    return key, chain_key(st.key, key)
 
 
 def _check_link_owner(node, owner_spec: str) -> None:
