@@ -124,6 +124,10 @@ def _spec(project, service, options: BuildOptions, built: dict, tmpdir: str, war
     if b.network and b.network not in ("default", "host", "none"):
         raise UsageError(f"service {service.name!r}: build network {b.network!r} is not supported "
                          "(use default, host or none)")
+    for entry in b.cache_to:
+        if str(entry).replace(" ", "") not in ("type=inline",):
+            warn(f"service {service.name}: cache_to {entry!r} ignored: pycompose keeps its build "
+                 "cache in the image itself (name the image in cache_from to reuse it)")
     env = getattr(project, "environment", None) or os.environ
     args = {k: v for k, v in (b.args or {}).items()}
     args.update(options.build_args)

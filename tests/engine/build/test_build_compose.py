@@ -170,14 +170,19 @@ def test_compose_ssh_and_cache_from(engine, busybox_image, tmp_path, monkeypatch
         make_context(tmp_path, {
             "compose.yaml": "services:\n  web:\n    build:\n      context: .\n"
                             f"      ssh: [default, \"deploy={sock_path}\"]\n"
-                            "      cache_from: [bp-ssh-seed]\n",
+                            "      cache_from: [bp-ssh-seed]\n"
+                            "      cache_to: [type=inline, \"type=local,dest=/tmp/x\"]\n",
             "Dockerfile": "FROM busybox\n"
                           "RUN --mount=type=ssh,required=true --mount=type=ssh,id=deploy,required=true "
                           "test -S $SSH_AUTH_SOCK && test -S /run/buildkit/ssh_agent.1 && echo ok > /ok\n"})
         monkeypatch.setenv("SSH_AUTH_SOCK", sock_path)
         project = load_project(LoadOptions(files=[str(tmp_path / "compose.yaml")],
                                            project_name="bp-ssh", environ={}))
-        seed = build_services(project, engine, ["web"], None, BuildLog())["web"]
+        seed_log = BuildLog()
+        seed = build_services(project, engine, ["web"], None, seed_log)["web"]
+        warnings = [e.text for e in seed_log.events if e.status == "WARN"]
+        assert any("cache_to 'type=local,dest=/tmp/x' ignored" in w for w in warnings)
+        assert not any("type=inline" in w for w in warnings)
         engine.images.tag(seed.id, "bp-ssh-seed")
         engine.builder.prune()
         log = BuildLog()
