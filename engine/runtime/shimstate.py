@@ -113,6 +113,19 @@ class StateFile:
             os.close(lock)
 
 
+def write_json_fast(path: str, obj) -> None:
+    """Atomic (temp + rename) but not durable: for files that need not survive a crash —
+    run state under the runroot, the config of an auto-removed container. No fsync (two of
+    them cost 5-10 ms on this disk)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, json.dumps(obj, indent=1, sort_keys=True).encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
 def unix_path(path: str):
     """(short path usable for bind/connect, dir fd to close afterwards or -1).
 

@@ -11,7 +11,6 @@ import os
 
 from engine.cgroups import driver as cgroup_driver
 from engine.errors import InvalidArgument, NotFound
-from engine.layout import write_json
 
 from . import deps
 from .launch import launch_shim  # noqa: F401 - part of this module's interface
@@ -99,7 +98,8 @@ def prepare_run(svc, cfg: dict, info) -> dict:
         sandbox = deps.setup(svc.engine, info)
         resolved = _volume_mounts(svc, cid, spec, cfg["rootfs"])
         plan = _plan(svc, cfg, info, cg, sandbox, resolved)
-        write_json(svc.layout.container_run_dir(cid) / "plan.json", plan)
+        from .shimstate import write_json_fast          # run state: no fsync needed
+        write_json_fast(str(svc.layout.container_run_dir(cid) / "plan.json"), plan)
         from .serial import to_dict
         svc.store.state_file(cid).update(
             cgroup=_cgroup_info(cg), released=False, manually_stopped=False,

@@ -56,12 +56,21 @@ class ContainerStore:
         return self.layout.container_run_dir(cid)
 
     def load_config(self, cid: str) -> dict:
-        cfg = read_json(self.config_path(cid))
+        try:
+            cfg = read_json(self.config_path(cid))
+        except ValueError:                 # torn by a crash (auto-remove configs: no fsync)
+            cfg = None
         if cfg is None:
             raise NotFound(f"No such container: {cid}")
         return cfg
 
     def save_config(self, cfg: dict) -> None:
+        if cfg.get("auto_remove"):
+            # gone when it stops anyway: atomic, but no fsync on the `run --rm` path
+            from .shimstate import write_json_fast
+            os.makedirs(self.layout.container_dir(cfg["id"]), exist_ok=True)
+            write_json_fast(str(self.config_path(cfg["id"])), cfg)
+            return
         write_json(self.config_path(cfg["id"]), cfg)
 
     def ids(self) -> list[str]:
@@ -79,7 +88,7 @@ class ContainerStore:
         if ref in ids:
             return ref
         for cid in ids:
-            cfg = read_json(self.config_path(cid)) or {}
+            cfg = _read_config(self.config_path(cid))
             if cfg.get("name") == ref:
                 return cid
         matches = [cid for cid in ids if cid.startswith(ref)] if re.fullmatch(r"[0-9a-f]+", ref) else []
@@ -92,7 +101,7 @@ class ContainerStore:
 
     def name_owner(self, name: str) -> str | None:
         for cid in self.ids():
-            if (read_json(self.config_path(cid)) or {}).get("name") == name:
+            if _read_config(self.config_path(cid)).get("name") == name:
                 return cid
         return None
 
@@ -165,6 +174,13 @@ class ContainerStore:
         cfg = self.load_config(cid)
         st = self.live_state(cid, cfg)
         return build_info(cfg, st)
+
+
+def _read_config(path) -> dict:
+    try:
+        return read_json(path) or {}
+    except ValueError:
+        return {}
 
 
 def build_info(cfg: dict, st: dict) -> ContainerInfo:
