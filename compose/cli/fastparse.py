@@ -22,7 +22,7 @@ class Unsure(Exception):
 
 _BASE_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 _HARMLESS_SETTINGS = {"help", "metavar", "show_default", "hidden", "rich_help_panel",
-                      "show_envvar", "show_choices", "envvar", "is_flag"}
+                      "show_envvar", "show_choices", "envvar", "is_flag", "count"}
 _CONTEXT_SETTINGS = {"allow_interspersed_args", "allow_extra_args", "ignore_unknown_options",
                      "help_option_names", "max_content_width", "terminal_width",
                      "show_default"}
@@ -73,6 +73,10 @@ class Param:
             raise Unsure("non-bool flag")
         if self.type is bool and not self.is_flag or self.is_flag and self.is_list:
             raise Unsure("bool option shape")
+        self.is_count = bool(info.settings.get("count"))
+        if self.is_count and (self.type is not int or self.is_list or not self.is_option):
+            raise Unsure("count shape")
+        self.takes_value = not (self.is_flag or self.is_count)
         self.opts, self.secondary = [], []
         if self.is_option:
             self._option_decls(info.param_decls)
@@ -246,7 +250,7 @@ def _option_word(word, spec, state) -> None:
     name, eq, explicit = word.partition("=")
     if name in spec.long:
         param, const = spec.long[name]
-        if not param.is_flag:
+        if param.takes_value:
             if eq:
                 state.rargs.insert(0, explicit)
             _store(param, const, _next_value(state), state)
@@ -272,7 +276,7 @@ def _short_options(word, spec, state) -> None:
             unknown.append(char)
             continue
         param, const = found
-        if param.is_flag:
+        if not param.takes_value:
             _store(param, const, None, state)
             continue
         if i < len(word):
@@ -292,7 +296,9 @@ def _next_value(state):
 def _store(param, const, value, state) -> None:
     if param.is_flag:
         value = const
-    if param.multiple:
+    if param.is_count:
+        state.raw[param.name] = state.raw.get(param.name, 0) + 1
+    elif param.multiple:
         state.raw.setdefault(param.name, []).append(value)
     else:
         state.raw[param.name] = value

@@ -202,6 +202,58 @@ def test_hand_written_lines_match_typer(apps, argv):
     assert light_result(light, argv) == typer_result(real, recorder, argv)
 
 
+def _sink(light: bool):
+    """tests/cli/sink_commands.py executed afresh in the given mode; its app."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), "sink_commands.py")
+    spec = importlib.util.spec_from_file_location(f"sink_commands_{light}", path)
+    module = importlib.util.module_from_spec(spec)
+    if light:
+        with ty.light_modules():
+            spec.loader.exec_module(module)
+            return module.build()
+    spec.loader.exec_module(module)
+    return module.build()
+
+
+SINK_LINES = [
+    ["counts"], ["-vvv", "counts"], ["-v", "--verbose", "--tag", "a", "counts", "-ll"],
+    ["counts", "-l", "-lll", "-r", "2.5", "-p", "1", "--port=2", "-p3"], ["counts", "-r", "x"],
+    ["counts", "-p", "1.5"], ["counts", "--maybe"], ["counts", "--no-maybe", "-m"],
+    ["counts", "-lm", "-r1e3"], ["counts", "-l=2"], ["counts", "--ratio= 3 "],
+    ["auto-names"], ["auto-names", "--dry-run", "--name-x", "q", "--limit", "4"],
+    ["auto-names", "--no-dry-run"], ["auto-names", "--dry-run=1"], ["auto-names", "--name_x", "q"],
+    ["args"], ["args", "a"], ["args", "a", "b"], ["args", "a", "b", "c", "d"],
+    ["args", "-f", "a", "--", "-b", "-c"], ["args", "a", "-f", "b"],
+    ["plain"], ["plain", "t"], ["plain", "t", "--times", "5", "--loud"], ["plain", "t", "--no-loud"],
+    ["plain", "t", "u"], ["grp", "leaf"], ["grp", "-R", "us", "leaf", "x", "-n", "1"],
+    ["grp", "--region=ap", "leaf"], ["grp", "leaf", "-R", "us"], ["grp"], ["grp", "nosuch"],
+    ["-v"], [], ["--tag"], ["counts", "-v"],
+]
+
+
+@pytest.fixture(scope="module")
+def sink_apps():
+    real = get_command(_sink(light=False))
+    return real, Recorder(real), _sink(light=True)
+
+
+@pytest.mark.parametrize("argv", SINK_LINES)
+def test_declarations_the_cli_does_not_use_yet_match_typer(sink_apps, argv):
+    real, recorder, light = sink_apps
+    assert light_result(light, argv) == typer_result(real, recorder, argv)
+
+
+@pytest.mark.parametrize("env", [{"SINK_TAGS": "x y  z"}, {"SINK_TAGS": ""}, {"SINK_LIMIT": "9"},
+                                 {"SINK_LIMIT": "nine"}])
+def test_environment_of_unused_declarations_matches_typer(sink_apps, monkeypatch, env):
+    real, recorder, light = sink_apps
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for argv in (["counts"], ["auto-names"], ["--tag", "cli", "auto-names", "--limit", "1"]):
+        assert light_result(light, argv) == typer_result(real, recorder, argv), argv
+
+
 def test_light_stand_in_has_every_typer_name_the_cli_uses():
     root = os.path.join(os.path.dirname(cli_app.__file__))
     used = set()
