@@ -13,6 +13,30 @@ from typing import Any, Callable
 
 Check = Callable[[Any], bool]
 
+KNOWN = {"type", "$ref", "properties", "patternProperties", "additionalProperties", "items",
+         "oneOf", "anyOf", "allOf", "not", "required", "enum", "const", "pattern", "uniqueItems",
+         "minimum", "maximum", "minItems", "maxItems", "minLength", "maxLength", "minProperties",
+         "propertyNames", "description", "default", "$schema", "$id", "title", "definitions",
+         "$comment", "examples", "format", "deprecated"}
+
+
+def supports(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key not in KNOWN:
+                return False
+            if key in ("properties", "patternProperties", "definitions"):
+                if not all(supports(v) for v in value.values()):
+                    return False
+            elif key not in ("enum", "const", "default", "examples", "required") and not supports(value):
+                return False
+        if isinstance(schema.get("items"), list):
+            return False
+        return True
+    if isinstance(schema, list):
+        return all(supports(v) for v in schema)
+    return True
+
 
 def _valid(_instance: Any) -> bool:
     return True
@@ -68,6 +92,24 @@ class _Compiler:
         self.done[key] = check
         return check
 
+    def lazy(self, schema: Any) -> Check:
+        """compile(schema), deferred to the first value it checks (most of the schema is never
+        reached by one file: compiling it all up front costs more than checking)."""
+        if schema is True or schema == {}:
+            return _valid
+        if schema is False:
+            return _invalid
+        found = self.done.get(id(schema))
+        if found is not None:
+            return found
+        cell: list = []
+
+        def check(v: Any) -> bool:
+            if not cell:
+                cell.append(self.compile(schema))
+            return cell[0](v)
+        return check
+
     def _node(self, schema: dict) -> Check:
         checks = [c for c in (self._types(schema), self._object(schema), self._array(schema),
                               self._combinators(schema), self._values(schema)) if c is not None]
@@ -92,14 +134,14 @@ class _Compiler:
                 "minProperties", "propertyNames")
         if not any(k in schema for k in keys):
             return None
-        props = {k: self.compile(s) for k, s in (schema.get("properties") or {}).items()}
-        patterns = [(re.compile(p), self.compile(s))
+        props = {k: self.lazy(s) for k, s in (schema.get("properties") or {}).items()}
+        patterns = [(re.compile(p), self.lazy(s))
                     for p, s in (schema.get("patternProperties") or {}).items()]
         extra = schema.get("additionalProperties", True)
-        extra_check = None if extra is True else (_invalid if extra is False else self.compile(extra))
+        extra_check = None if extra is True else (_invalid if extra is False else self.lazy(extra))
         required = tuple(schema.get("required") or ())
         min_props = schema.get("minProperties")
-        names = self.compile(schema["propertyNames"]) if "propertyNames" in schema else None
+        names = self.lazy(schema["propertyNames"]) if "propertyNames" in schema else None
 
         def check(v: Any) -> bool:
             if not isinstance(v, dict):
@@ -126,7 +168,7 @@ class _Compiler:
 
     def _array(self, schema: dict):
         items = schema.get("items")
-        item_check = self.compile(items) if isinstance(items, dict) else None
+        item_check = self.lazy(items) if isinstance(items, dict) else None
         unique = bool(schema.get("uniqueItems"))
         lo, hi = schema.get("minItems"), schema.get("maxItems")
         if item_check is None and not unique and lo is None and hi is None:
@@ -153,16 +195,16 @@ class _Compiler:
     def _combinators(self, schema: dict):
         parts = []
         if "oneOf" in schema:
-            subs = [self.compile(s) for s in schema["oneOf"]]
+            subs = [self.lazy(s) for s in schema["oneOf"]]
             parts.append(lambda v: sum(1 for s in subs if s(v)) == 1)
         if "anyOf" in schema:
-            subs_any = [self.compile(s) for s in schema["anyOf"]]
+            subs_any = [self.lazy(s) for s in schema["anyOf"]]
             parts.append(lambda v: any(s(v) for s in subs_any))
         if "allOf" in schema:
-            subs_all = [self.compile(s) for s in schema["allOf"]]
+            subs_all = [self.lazy(s) for s in schema["allOf"]]
             parts.append(lambda v: all(s(v) for s in subs_all))
         if "not" in schema:
-            negated = self.compile(schema["not"])
+            negated = self.lazy(schema["not"])
             parts.append(lambda v: not negated(v))
         if not parts:
             return None
