@@ -25,9 +25,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    from compose.errors import ComposeError
-    from engine.errors import EngineError
-
     if argv is None:
         argv = sys.argv[1:]
     argv = list(argv)
@@ -39,13 +36,23 @@ def run(argv: list[str] | None = None) -> int:
     try:
         code = run_light(argv)
         return run_typer(argv) if code is None else code
-    except (ComposeError, EngineError) as e:
-        _error(str(e))
-        return getattr(e, "exit_code", 1) or 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:
+        if not _is_user_error(e):
+            raise
+        _error(str(e))
+        return getattr(e, "exit_code", 1) or 1
+
+
+def _is_user_error(e: Exception) -> bool:
+    """A ComposeError or EngineError (imported only now: if ``e`` is one, its module is
+    loaded already)."""
+    from compose.errors import ComposeError
+    from engine.errors import EngineError
+    return isinstance(e, (ComposeError, EngineError))
 
 
 def run_typer(argv: list[str]) -> int:

@@ -12,7 +12,6 @@ terminal; Exit carries ``exit_code``).
 """
 from __future__ import annotations
 
-import re
 import sys
 
 
@@ -126,9 +125,6 @@ class Exit(RuntimeError):
         self.exit_code = code
 
 
-_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
-
-
 def echo(message=None, file=None, nl: bool = True, err: bool = False, color=None) -> None:
     """click.echo for text: message + newline, ANSI stripped unless the stream is a tty."""
     if file is None:
@@ -146,7 +142,8 @@ def echo(message=None, file=None, nl: bool = True, err: bool = False, color=None
     if not out:
         return
     if not color and "\033" in out and not _isatty(file):
-        out = _ANSI.sub("", out)
+        import re
+        out = re.sub(r"\033\[[;?0-9]*[a-zA-Z]", "", out)
     file.write(out)
     file.flush()
 

@@ -264,3 +264,21 @@ def test_light_stand_in_has_every_typer_name_the_cli_uses():
                     used |= set(re.findall(r"\btyper\.([A-Za-z_]+)", f.read()))
     missing = {name for name in used if not hasattr(tylite, name)}
     assert not missing, f"tylite lacks {sorted(missing)}: add a stand-in (or a fallback)"
+
+
+@pytest.mark.parametrize("message, kwargs", [
+    ("plain", {}), ("", {}), (None, {}), (42, {}), ("no newline", {"nl": False}),
+    ("\x1b[31mred\x1b[0m text", {}), ("\x1b[1mbold\x1b[0m", {"color": True}),
+    ("to stderr", {"err": True}), (b"bytes\x00", {}),
+])
+def test_light_echo_writes_what_typer_echo_writes(capsysbinary, message, kwargs):
+    typer.echo(message, **kwargs)
+    expected = capsysbinary.readouterr()
+    tylite.echo(message, **kwargs)
+    assert capsysbinary.readouterr() == expected
+
+
+def test_light_exit_carries_its_code_like_typers():
+    assert tylite.Exit(3).exit_code == typer.Exit(3).exit_code == 3
+    assert tylite.Exit().exit_code == typer.Exit().exit_code == 0
+    assert issubclass(tylite.Exit, RuntimeError) and issubclass(typer.Exit, RuntimeError)
