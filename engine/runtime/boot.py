@@ -24,7 +24,12 @@ def _marker(layout) -> str:
     return os.path.join(str(layout.runroot), "boot_id")
 
 
+_RUNNING = []          # roots whose restarts this process is doing (no re-entry)
+
+
 def first_use_after_boot(layout) -> bool:
+    if str(layout.root) in _RUNNING:
+        return False
     try:
         with open(_marker(layout)) as f:
             return f.read().strip() != boot_id()
@@ -45,7 +50,6 @@ def wants_boot_start(cfg: dict, st: dict, current: str) -> bool:
 def restart_after_boot(svc, quiet: bool = False) -> list[str]:
     """Start the containers ``wants_boot_start`` picks (once per boot; errors are recorded
     in the container's state and, unless ``quiet``, raised after the others started)."""
-    from engine.errors import EngineError
     layout = svc.layout
     current = boot_id()
     started, errors = [], []
@@ -53,19 +57,28 @@ def restart_after_boot(svc, quiet: bool = False) -> list[str]:
     with flock(layout.lock_file("boot"), what="boot restarts"):
         if not first_use_after_boot(layout) and quiet:
             return []
-        for cid in svc.store.ids():
-            try:
-                cfg = svc.store.load_config(cid)
-                if not wants_boot_start(cfg, svc.store.state_file(cid).read(), current):
-                    continue
-                svc.start(cid)
-                started.append(cid)
-            except EngineError as e:
-                svc.store.state_file(cid).update(error=f"restart after boot: {e}")
-                errors.append(f"{cid[:12]}: {e}")
+        _RUNNING.append(str(layout.root))
+        try:
+            _start_all(svc, current, started, errors)
+        finally:
+            _RUNNING.remove(str(layout.root))
         with open(_marker(layout), "w") as f:
             f.write(current + "\n")
     if errors and not quiet:
         from engine.errors import RuntimeFailure
         raise RuntimeFailure("some containers could not be restarted: " + "; ".join(errors))
     return started
+
+
+def _start_all(svc, current: str, started: list, errors: list) -> None:
+    from engine.errors import EngineError
+    for cid in svc.store.ids():
+        try:
+            cfg = svc.store.load_config(cid)
+            if not wants_boot_start(cfg, svc.store.state_file(cid).read(), current):
+                continue
+            svc.start(cid)
+            started.append(cid)
+        except EngineError as e:
+            svc.store.state_file(cid).update(error=f"restart after boot: {e}")
+            errors.append(f"{cid[:12]}: {e}")
