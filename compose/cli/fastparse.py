@@ -168,6 +168,8 @@ class Spec:
             if _is_context(ann, tylite):
                 self.ctx_name = name
                 continue
+            if type(default).__module__.split(".")[0] in ("typer", "click"):
+                raise Unsure("declared with the real typer")   # a module imported typer itself
             if not isinstance(default, tylite.ParameterInfo):
                 required = default is _EMPTY or default is ...
                 default = tylite.ArgumentInfo(...) if required else tylite.OptionInfo(default)

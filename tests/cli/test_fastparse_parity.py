@@ -282,3 +282,29 @@ def test_light_exit_carries_its_code_like_typers():
     assert tylite.Exit(3).exit_code == typer.Exit(3).exit_code == 3
     assert tylite.Exit().exit_code == typer.Exit().exit_code == 0
     assert issubclass(tylite.Exit, RuntimeError) and issubclass(typer.Exit, RuntimeError)
+
+
+def test_cli_modules_import_typer_only_through_compose_cli_ty():
+    root = os.path.dirname(cli_app.__file__)
+    offenders = []
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py") and name != "ty.py":
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    previous = ""
+                    for line in f:
+                        typing_only = "TYPE_CHECKING" in previous    # no runtime import
+                        if re.match(r"\s*(import typer|from typer\b)", line) and not typing_only:
+                            offenders.append((name, line.strip()))
+                        previous = line
+    assert not offenders, f"use `from compose.cli.ty import typer`: {offenders}"
+
+
+def test_a_command_declared_with_real_typer_falls_back():
+    def cmd(name: str = typer.Option("x", "--name")):
+        pass
+    app = tylite.Typer()
+    app.callback()(lambda: None)
+    app.command("c")(cmd)
+    with pytest.raises(fastparse.Unsure):
+        fastparse.resolve(app, ["c"], tylite)
