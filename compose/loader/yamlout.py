@@ -56,6 +56,9 @@ def _double_quoted(text: str) -> str:
 
 
 _SINGLE_LINE: dict = {}          # (text, is_key) -> rendering; keys and values repeat a lot
+# words libyaml's analysis always leaves plain (no indicator, space, quote or colon; not "-x"
+# or "..."); they still go through _needs_double_quotes (yes/no, numbers, dates)
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./-]*\Z")
 
 
 def _string(text: str, indent: int, is_key: bool) -> str:
@@ -64,7 +67,11 @@ def _string(text: str, indent: int, is_key: bool) -> str:
     key = (text, is_key)
     shown = _SINGLE_LINE.get(key)
     if shown is None:
-        shown = _SINGLE_LINE[key] = _render_string(text, indent, is_key)
+        if _PLAIN_WORD.match(text) and not _needs_double_quotes(text):
+            shown = text
+        else:
+            shown = _render_string(text, indent, is_key)
+        _SINGLE_LINE[key] = shown
     return shown
 
 
@@ -109,6 +116,9 @@ def _float(value: float) -> str:
 
 
 def scalar(value: Any, indent: int = 0, is_key: bool = False) -> str:
+    cls = value.__class__
+    if cls is str:
+        return _string(value, indent, is_key)
     if value is None:
         return "null"
     if value is True:

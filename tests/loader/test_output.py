@@ -33,3 +33,20 @@ def test_json_quirks_and_dollar_escaping():
 def test_empty_collections_are_omitted():
     doc = {"name": "p", "services": {"a": {"image": "x", "labels": {}, "volumes": [], "command": []}}}
     assert to_yaml(doc) == "name: p\nservices:\n  a:\n    command: []\n    image: x\n"
+
+
+def test_plain_word_fast_path_renders_like_the_full_analysis():
+    """yamlout's shortcut for plain words gives what libyaml's scalar analysis gives."""
+    import random
+    from compose.loader import yamlout
+    rng = random.Random(7)
+    words = {"yes", "no", "on", "Off", "y", "null", "1e3", "0x1f", "0o17", "1_000", "0_",
+             "2024-01-01", "12:30", "1.5", "-1", "/x", "..", "a..b", ".5", "5.", "08", ".inf",
+             "a-b-c", "UTF-8", "x-y"}
+    words |= {"".join(rng.choice("ab09_./-yYnN:eE+x") for _ in range(rng.randint(1, 6)))
+              for _ in range(3000)}
+    for word in sorted(words):
+        for is_key in (False, True):
+            expected = yamlout._render_string(word, 0, is_key)
+            yamlout._SINGLE_LINE.clear()
+            assert yamlout._string(word, 0, is_key) == expected, word
