@@ -59,6 +59,33 @@ CASES = {
 }
 
 
+def _twin(cls):
+    """A real frozen dataclass with the record class's annotations and defaults."""
+    from engine import records
+    namespace = {"__annotations__": dict(cls.__annotations__), "__module__": cls.__module__}
+    for spec in cls.__record_fields__:
+        namespace[spec.name] = dataclasses.field(
+            default=dataclasses.MISSING if spec.default is records.MISSING else spec.default,
+            default_factory=(dataclasses.MISSING if spec.default_factory is records.MISSING
+                             else spec.default_factory), compare=spec.compare)
+    return dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
+
+
+def _model_cases() -> None:
+    from compose.model import Service
+    from engine.types import ContainerSpec
+    stmts = {"Service(3 kw)": "Service(name='web', image='busybox', command=('sh',))",
+             "ContainerSpec": "ContainerSpec(image='busybox', name='x', env={'A': '1'})",
+             "Service ==": "s1 == s2"}
+    for label, stmt in stmts.items():
+        times = []
+        for svc, spec in ((_twin(Service), _twin(ContainerSpec)), (Service, ContainerSpec)):
+            env = {"Service": svc, "ContainerSpec": spec, "s1": svc(name="a", image="b"),
+                   "s2": svc(name="a", image="b")}
+            times.append(_time(stmt, env, 20_000))
+        print(f"{label:14} {times[0]:12.0f} {times[1]:10.0f} {times[1] / times[0]:6.2f}")
+
+
 def main() -> None:
     print(f"{'operation':14} {'dataclass ns':>12} {'record ns':>10} {'ratio':>6}")
     envs = []
@@ -69,6 +96,7 @@ def main() -> None:
     for label, stmt in CASES.items():
         base, ours = (_time(stmt, env) for env in envs)
         print(f"{label:14} {base:12.0f} {ours:10.0f} {ours / base:6.2f}")
+    _model_cases()
     for decorate, fld in ((dataclasses.dataclass, dataclasses.field), (record, field)):
         per_class = min(timeit.repeat(lambda: _define(decorate, fld), number=20, repeat=5)) / 40
         print(f"class creation ({decorate.__module__}.{decorate.__name__}): "

@@ -6,7 +6,7 @@ id, secret files written to disk) is passed in through ``ContainerContext``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Optional
 
 from engine.types import (ContainerSpec, DeviceMapping, EndpointSpec, Healthcheck, IPAMPool,
@@ -19,7 +19,7 @@ from . import naming
 DEFAULT_SECRET_DIR = "/run/secrets"
 
 
-@dataclass
+@record
 class ContainerContext:
     """What the executor knows when it converts a service (engine-dependent values)."""
 

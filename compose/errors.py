@@ -12,7 +12,7 @@ Library code raises these; only the CLI prints them and picks exit codes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from engine.records import record
 from typing import Optional, Sequence
 
 
@@ -20,7 +20,7 @@ class ComposeError(Exception):
     exit_code = 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Issue:
     """One problem found in a project file."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import replace
+from engine.records import replace
 from pathlib import Path
 from typing import Callable, Optional
 

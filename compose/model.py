@@ -1,4 +1,8 @@
-"""The typed project model: frozen records (engine.records: dataclass-compatible) bound from the loader's canonical dict.
+"""The typed project model: frozen records bound from the loader's canonical dict.
+
+The classes are ``engine.records.record(frozen=True)`` classes: dataclass-compatible
+(``dataclasses.fields/replace/asdict`` work) but created without ``exec``, so importing this
+module stays cheap.
 
 Produced by ``compose.loader.load_project(LoadOptions(...)) -> Project``. Field names are the
 Compose Specification keys in long syntax (snake_case as in YAML). Conventions:

@@ -8,7 +8,6 @@ built image  <project>-<service>
 """
 from __future__ import annotations
 
-import secrets
 
 SEPARATOR = "-"
 
@@ -18,6 +17,7 @@ def container_name(project: str, service: str, number: int) -> str:
 
 
 def oneoff_slug() -> str:
+    import secrets
     return secrets.token_hex(32)
 
 

@@ -7,7 +7,7 @@ The planner only ever reads this snapshot, which keeps it a pure function.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Optional
 
 from engine.errors import NotFound
@@ -16,7 +16,7 @@ from . import labels as L
 from .convert import image_ref
 
 
-@dataclass
+@record
 class Observed:
     project: str
     containers: list = field(default_factory=list)     # ContainerInfo (all states, incl. one-off)

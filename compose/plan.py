@@ -13,7 +13,7 @@ output shows and what the golden tests compare against::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Optional
 
 # actions
@@ -27,7 +27,7 @@ WAIT = "wait"           # wait for a depends_on condition of a service
 REMOVE_IMAGE = "remove-image"
 
 
-@dataclass
+@record
 class Operation:
     key: str                                  # unique within the plan
     kind: str                                 # network | volume | container | service | image
@@ -51,7 +51,7 @@ class Operation:
         return text.rstrip()
 
 
-@dataclass
+@record
 class Plan:
     operations: list[Operation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

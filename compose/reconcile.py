@@ -12,7 +12,7 @@ container misses one of its networks.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Optional
 
 from compose.errors import ComposeError
@@ -27,7 +27,7 @@ ORPHAN_WARNING = ("Found orphan containers ({names}) for this project. If you re
                   "--remove-orphans flag to clean it up.")
 
 
-@dataclass
+@record
 class UpOptions:
     services: tuple = ()                 # targeted services (empty = all)
     no_deps: bool = False
@@ -42,7 +42,7 @@ class UpOptions:
     recreate_volumes: tuple = ()         # diverged volumes the user agreed to recreate (-y/prompt)
 
 
-@dataclass
+@record
 class DownOptions:
     services: tuple = ()
     remove_orphans: bool = False
@@ -131,7 +131,7 @@ def plan_infra(project, observed, services) -> Plan:
     return plan
 
 
-@dataclass
+@record
 class _UpState:
     creates: dict = field(default_factory=dict)     # service -> [op keys creating containers]
     starts: dict = field(default_factory=dict)      # service -> [op keys making it run]

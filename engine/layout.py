@@ -24,14 +24,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from engine.records import record
 from pathlib import Path
 
 DEFAULT_ROOT = "/var/lib/pycompose"
 DEFAULT_RUNROOT = "/run/pycompose"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Layout:
     root: Path
     runroot: Path

@@ -10,7 +10,7 @@ Invalid input raises engine.errors.ImageError with Docker's wording.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from engine.records import record
 from typing import Optional
 
 from .errors import ImageError
@@ -36,7 +36,7 @@ HEX64_RE = re.compile(r"^[a-f0-9]{64}$")
 DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     domain: str
     path: str                       # "library/busybox"

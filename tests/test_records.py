@@ -17,13 +17,18 @@ from typing import ClassVar, Optional
 
 import pytest
 
-import compose.model
-import engine.events
-import engine.types
+import importlib
+
 from engine import records
 from engine.records import field, record
 
-MODULES = (compose.model, engine.types, engine.events)
+MODULES = tuple(importlib.import_module(name) for name in (
+    "compose.model", "engine.types", "engine.events", "compose.errors", "compose.loader.options",
+    "compose.loader.discovery", "compose.loader.interpolate", "compose.loader.yamlread",
+    "compose.loader.minischema", "compose.convert", "compose.reconcile", "compose.plan",
+    "compose.observe", "compose.project_ops.common", "compose.project_ops.run", "engine.layout",
+    "engine.reference", "engine.images.store", "engine.images.manifest"))
+compose, engine = importlib.import_module("compose"), importlib.import_module("engine")
 
 
 def _record_classes():
@@ -41,7 +46,7 @@ _TWINS: dict = {}
 
 
 def _twin(cls):
-    """A real frozen dataclass with cls's own annotations and defaults, over twin bases."""
+    """A real dataclass (frozen like cls) with cls's own annotations and defaults, over twin bases."""
     if cls in _TWINS:
         return _TWINS[cls]
     bases = tuple(_twin(b) if "__record_fields__" in b.__dict__ else b for b in cls.__bases__)
@@ -55,7 +60,8 @@ def _twin(cls):
             default_factory=(dataclasses.MISSING if spec.default_factory is records.MISSING
                              else spec.default_factory),
             init=spec.init, repr=spec.repr, hash=spec.hash, compare=spec.compare)
-    twin = dataclasses.dataclass(frozen=True)(type(cls.__name__, bases, namespace))
+    frozen = cls.__dict__["__record_params__"]["frozen"]
+    twin = dataclasses.dataclass(frozen=frozen)(type(cls.__name__, bases, namespace))
     _TWINS[cls] = twin
     return twin
 
@@ -126,6 +132,10 @@ def test_record_matches_dataclass(cls):
     assert repr(changed) == repr(dataclasses.replace(theirs, **{first: "changed"}))
     assert records.replace(ours, **{first: "changed"}) == changed
 
+    if not cls.__dict__["__record_params__"]["frozen"]:
+        setattr(ours, first, "x")
+        assert getattr(ours, first) == "x" and cls.__hash__ is twin.__hash__ is None
+        return
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(ours, first, "x")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -328,8 +338,67 @@ def test_recursive_repr_and_error_messages():
 def test_importing_records_does_not_import_dataclasses():
     import subprocess
     import sys
-    code = ("import sys, compose.model, engine.types; "
+    code = ("import sys, compose.model, engine.types, compose.errors, compose.reconcile, "
+            "compose.loader.pipeline, engine.layout, engine.images.store; "
             "print('dataclasses' in sys.modules, 'inspect' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_module_helpers_match_dataclasses():
+    from engine.types import ContainerSpec, EndpointSpec
+    spec = ContainerSpec(image="busybox", networks={"n": EndpointSpec(aliases=("a",))})
+    assert [f.name for f in records.fields(spec)] == [f.name for f in dataclasses.fields(spec)]
+    def factories(items, missing):
+        return [None if f.default_factory is missing else f.default_factory for f in items]
+    assert factories(records.fields(ContainerSpec), records.MISSING) == \
+        factories(dataclasses.fields(ContainerSpec), dataclasses.MISSING)
+    assert records.is_dataclass(spec) and records.is_dataclass(ContainerSpec)
+    assert not records.is_dataclass(dict) and not records.is_dataclass(Optional[int])
+
+    @dataclasses.dataclass
+    class Plain:
+        x: int = 1
+    assert records.is_dataclass(Plain) and records.fields(Plain) == dataclasses.fields(Plain)
+    assert records.replace(Plain(), x=2) == Plain(2)
+    assert records.replace(spec, image="alpine") == dataclasses.replace(spec, image="alpine")
+    with pytest.raises(TypeError):
+        records.replace(spec, no_such_field=1)
+
+
+def test_serial_round_trip_without_dataclasses():
+    import subprocess
+    import sys
+    code = (
+        "import sys\n"
+        "from engine.runtime import serial\n"
+        "from engine import types as T\n"
+        "s = T.ContainerSpec(image='busybox', networks={'n': T.EndpointSpec(aliases=('a',))},\n"
+        "                    ports=(T.PortBinding(container_port=80),))\n"
+        "back = serial.from_dict(T.ContainerSpec, serial.to_dict(s))\n"
+        "print(back == s, type(back.networks['n']).__name__, 'dataclasses' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["True", "EndpointSpec", "False"]
+
+
+def test_fallbacks_keep_field_defaults():
+    @record(frozen=True)
+    class WithInitVar:
+        items: dict = dataclasses.field(default_factory=dict)
+        seed: dataclasses.InitVar[int] = 0
+
+        def __post_init__(self, seed):
+            self.items.setdefault("seed", seed)
+    assert WithInitVar(seed=3).items == {"seed": 3} and WithInitVar().items == {"seed": 0}
+
+    @record
+    class Watched:
+        tags: dict = field(default_factory=dict)
+        log: list = dataclasses.field(default_factory=list)
+
+        def __setattr__(self, name, value):
+            object.__setattr__(self, name, value)
+    one, two = Watched(), Watched()
+    assert one.tags == {} and one.tags is not two.tags and one.log == []

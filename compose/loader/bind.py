@@ -115,7 +115,7 @@ def _volume(key: str, d: Mapping) -> "m.Volume":
 def bind_project(cls, d: Mapping, *, working_dir: str = "", config_files=(), environment=None,
                  profiles=(), disabled: Mapping | None = None, env_files=(),
                  hash_sources: Mapping | None = None) -> "m.Project":
-    import dataclasses
+    from engine import records as dataclasses  # replace() without importing dataclasses
     services = {k: m.Service.from_dict(k, v) for k, v in (d.get("services") or {}).items()}
     for k, src in (hash_sources or {}).items():
         if k in services:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Optional
 
 from compose.errors import ConfigError, ProjectNotFound, UsageError
@@ -28,7 +28,7 @@ _VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 STDIN = "-"
 
 
-@dataclass
+@record
 class Context:
     files: list                       # absolute paths, or "-" for stdin
     project_dir: str

@@ -8,7 +8,7 @@ An unset variable without default is a warning and expands to "".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Any, Callable, Mapping, Optional
 
 from compose.errors import ConfigError, Issue
@@ -22,7 +22,7 @@ class InterpolationError(Exception):
     pass
 
 
-@dataclass
+@record
 class Variable:
     """One variable reference (for ``config --variables``)."""
     name: str
@@ -31,7 +31,7 @@ class Variable:
     alternate: Optional[str] = None
 
 
-@dataclass
+@record
 class Interpolator:
     env: Mapping[str, str]
     on_unset: Optional[Callable[[str], None]] = None

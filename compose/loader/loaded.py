@@ -47,7 +47,7 @@ class LoadedConfig:
             raise ConfigError(f"invalid value in project: {e}") from None
 
     def _bind_raw(self):
-        import dataclasses
+        from engine import records as dataclasses  # replace() without importing dataclasses
         from compose.model import Project, Service
         bound = {}
         for sname, svc in self.services.items():

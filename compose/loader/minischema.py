@@ -9,7 +9,7 @@ Errors mimic jsonschema's ValidationError attributes used by validate.py (``vali
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Any, Iterator
 
 KNOWN = {"type", "$ref", "properties", "patternProperties", "additionalProperties", "items",
@@ -19,7 +19,7 @@ KNOWN = {"type", "$ref", "properties", "patternProperties", "additionalPropertie
          "$comment", "examples", "format", "deprecated"}
 
 
-@dataclass
+@record
 class Error:
     validator: str
     validator_value: Any

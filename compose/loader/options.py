@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Callable, Optional
 
 
-@dataclass
+@record
 class LoadOptions:
     files: list = field(default_factory=list)        # -f (repeatable; "-" = stdin); [] = discover
     project_name: Optional[str] = None               # -p (validated, not normalised)

@@ -9,7 +9,6 @@ allows at that place.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from typing import Any, Optional
@@ -86,6 +85,7 @@ def _message(error) -> str:
     if error.validator == "additionalProperties":
         known = list(((error.schema or {}).get("properties") or {}).keys())
         parts = []
+        import difflib  # only for an error's "did you mean" hint
         for key in _unknown_keys(error):
             hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
             parts.append(f"additional property {key!r} is not allowed"

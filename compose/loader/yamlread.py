@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from engine.records import field, record
 from typing import Any
 
 from compose.errors import ConfigError, Issue
@@ -35,7 +35,7 @@ class Override(Reset):
         return f"Override({self.value!r})"
 
 
-@dataclass
+@record
 class Document:
     data: Any
     file: str

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from engine.records import record
 from pathlib import Path
 from typing import Optional
 
@@ -29,7 +29,7 @@ def project_lock(engine, name: str, timeout: float = LOCK_TIMEOUT):
         yield
 
 
-@dataclass
+@record
 class ImageOptions:
     pull: Optional[str] = None          # --pull always|missing|never|build (None = per service policy)
     build: bool = False                 # --build

@@ -4,7 +4,7 @@ network aliases only with --use-aliases. Dependencies are started (and waited fo
 and never stopped afterwards (BEHAVIOUR.md §5.2, §5.9)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from engine.records import field, record, replace
 from typing import Optional
 
 from engine.types import PortBinding
@@ -18,7 +18,7 @@ from .common import project_lock
 from .up import converge
 
 
-@dataclass
+@record
 class RunOptions:
     command: Optional[tuple] = None
     entrypoint: Optional[tuple] = None

@@ -13,7 +13,6 @@ import errno
 import hashlib
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
@@ -146,6 +145,7 @@ class ContentStore:
             raise NotFound(f"blob {digest} not found in the content store") from None
 
     def writer(self, key: Optional[str] = None, *, resume: bool = True) -> IngestWriter:
+        import uuid
         return IngestWriter(self, key or ("w-" + uuid.uuid4().hex), resume=resume)
 
     def write_bytes(self, data: bytes, expected: Optional[str] = None) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform as _platform
-from dataclasses import dataclass
+from engine.records import record
 from typing import Optional
 
 from ..errors import ImageError
@@ -31,7 +30,7 @@ LAYER_TYPES = (OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD, DOCKER_LAYER, DOCKER_L
 ACCEPT = ", ".join(MANIFEST_TYPES + INDEX_TYPES)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Descriptor:
     media_type: str
     digest: str
@@ -113,6 +112,7 @@ _ARCH_MAP = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "
 
 
 def host_platform() -> dict:
+    import platform as _platform
     machine = _platform.machine()
     plat = {"os": "linux", "architecture": _ARCH_MAP.get(machine, machine)}
     if machine == "armv7l":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
+from engine.records import record
 from typing import Iterable, Optional
 
 from .. import reference
@@ -21,7 +21,7 @@ ORPHAN_GRACE = 3600.0
 HEX_PREFIX_RE = re.compile(r"^(sha256:)?[0-9a-f]{1,64}$")
 
 
-@dataclass
+@record
 class Image:
     """An image as stored: its id (config digest), manifest and parsed config."""
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional
 
@@ -65,6 +64,7 @@ class Snapshotter:
         raise ImageError(f"snapshot id clash for {chain_id}")
 
     def _staging(self) -> Path:
+        import uuid
         d = self.root / "tmp" / uuid.uuid4().hex
         (d / "fs").mkdir(parents=True)
         return d
@@ -121,6 +121,7 @@ class Snapshotter:
         d = self.lookup(chain_id)
         if d is None:
             return
+        import uuid
         trash = self.root / "tmp" / ("rm-" + uuid.uuid4().hex)
         trash.parent.mkdir(parents=True, exist_ok=True)
         os.rename(d, trash)
@@ -234,6 +235,7 @@ class Snapshotter:
             from ..errors import Conflict
             raise Conflict(f"cannot release the root filesystem of {key}: it is still mounted on "
                            f"{mountpoint} (unmount it first)")
+        import uuid
         trash = self.root / "tmp" / ("rm-" + uuid.uuid4().hex)
         trash.parent.mkdir(parents=True, exist_ok=True)
         try:

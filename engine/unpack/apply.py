@@ -22,10 +22,12 @@ import os
 import posixpath
 import shutil
 import stat
-import tarfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:                        # tarfile is imported where a layer is applied
+    import tarfile
 
 from ..errors import ImageError
 from .compression import HashingReader, open_uncompressed
@@ -209,6 +211,7 @@ class LayerApplier:
 
 def apply_layer(blob: BinaryIO, dest: Path, mode: str = "overlay", what: str = "layer") -> tuple[str, int]:
     """Apply a (possibly compressed) layer stream to ``dest``; returns (diff_id, unpacked size)."""
+    import tarfile
     try:
         stream, _kind = open_uncompressed(blob)
         hashing = HashingReader(stream)

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
-from dataclasses import replace
+from engine.records import replace
 from datetime import datetime, timezone
 
 from ..errors import Conflict, InvalidArgument, NotFound, RuntimeFailure
@@ -40,6 +39,7 @@ class VolumeService:
     # ------------------------------------------------------------------ CRUD
     def create(self, spec: VolumeSpec) -> VolumeInfo:
         anonymous = not spec.name
+        import secrets
         name = spec.name or secrets.token_hex(32)
         _validate(name, spec)
         labels = dict(spec.labels)
