@@ -129,6 +129,8 @@ def holders(sandbox_dir, ip: str, port: int, proto: str) -> list[str]:
     except FileNotFoundError:
         return []
     for name in names:
+        if name.startswith(".") or not name.endswith(".json"):
+            continue                          # a record being written (temp file)
         try:
             with open(os.path.join(sandbox_dir, name)) as f:
                 rec = json.load(f)

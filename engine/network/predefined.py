@@ -44,6 +44,8 @@ def containers(layout, name: str) -> dict:
     folder = layout.sandbox_file("x").parent
     out = {}
     for entry in sorted(os.listdir(folder)) if folder.exists() else []:
+        if entry.startswith(".") or not entry.endswith(".json"):
+            continue                          # a record being written (temp file)
         try:
             with open(folder / entry, "rb") as f:
                 state = json.loads(f.read())

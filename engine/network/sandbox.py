@@ -208,7 +208,10 @@ def _register(svc, state, holds) -> None:
                 (socket.SOCK_STREAM, hostsfiles.EMBEDDED_DNS, 53)])
         if not dns_socks and not holds:
             return
-        state["netd"] = True
+        # netd_pending: being registered right now (by this call), so a netd start made by
+        # a parallel setup does not re-register it (and wait for the new netd) in vain;
+        # setup's final save clears it
+        state["netd"] = state["netd_pending"] = True
         _save(svc, state)
         msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs,
                "upstreams": hostsfiles.upstream_servers(state.get("dns", ())),
@@ -216,6 +219,7 @@ def _register(svc, state, holds) -> None:
         netd_client.request(svc.layout.netd_socket, msg,
                             [s.fileno() for s in dns_socks + holds],
                             on_start=lambda: reregister_all(svc, skip=state["cid"]))
+        state.pop("netd_pending", None)
     finally:
         for s in dns_socks + holds:
             s.close()
@@ -284,12 +288,27 @@ def _find_state(svc, ref: str) -> dict | None:
     direct = read_json(svc.layout.sandbox_file(ref))
     if direct:
         return direct
-    folder = svc.layout.sandbox_file("x").parent
-    for name in sorted(os.listdir(folder)) if folder.exists() else []:
-        st = read_json(folder / name) or {}
+    for st in _all_states(svc):
         if st.get("name") == ref.lstrip("/") or (len(ref) >= 4 and st.get("cid", "").startswith(ref)):
             return st
     return None
+
+
+def _all_states(svc) -> list[dict]:
+    """Every sandbox record of this engine (temp files of records being written - dot names -
+    and unreadable ones skipped: other processes write records concurrently)."""
+    folder = svc.layout.sandbox_file("x").parent
+    states = []
+    for name in sorted(os.listdir(folder)) if folder.exists() else []:
+        if name.startswith(".") or not name.endswith(".json"):
+            continue
+        try:
+            state = read_json(folder / name)
+        except (OSError, ValueError):
+            continue
+        if state:
+            states.append(state)
+    return states
 
 
 def _save(svc, state) -> None:
@@ -348,11 +367,10 @@ def _update_dns(svc, state) -> None:
 
 def reregister_all(svc, skip: str = "") -> None:
     """After netd (re)starts: hand it the DNS sockets and port holders of live sandboxes."""
-    folder = svc.layout.sandbox_file("x").parent
-    for name in sorted(os.listdir(folder)) if folder.exists() else []:
-        state = read_json(folder / name) or {}
+    for state in _all_states(svc):
         cid = state.get("cid", "")
-        if not cid or cid == skip or not state.get("netd") or not is_netns(state.get("netns", "")):
+        if not cid or cid == skip or not state.get("netd") or state.get("netd_pending") \
+                or not is_netns(state.get("netns", "")):
             continue
         try:
             _reregister(svc, state, start=False)
@@ -389,9 +407,7 @@ def _reregister(svc, state, start: bool) -> None:
 def reconcile(svc) -> list[str]:
     """Tear down sandboxes whose netns is gone; drop stale endpoints everywhere."""
     released = []
-    folder = svc.layout.sandbox_file("x").parent
-    for name in sorted(os.listdir(folder)) if folder.exists() else []:
-        state = read_json(folder / name) or {}
+    for state in _all_states(svc):
         cid = state.get("cid", "")
         mode = state.get("mode", "")
         if cid and mode != "host" and not mode.startswith("container:") \
