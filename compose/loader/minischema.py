@@ -12,11 +12,8 @@ import re
 from engine.records import field, record
 from typing import Any, Iterator
 
-KNOWN = {"type", "$ref", "properties", "patternProperties", "additionalProperties", "items",
-         "oneOf", "anyOf", "allOf", "not", "required", "enum", "const", "pattern", "uniqueItems",
-         "minimum", "maximum", "minItems", "maxItems", "minLength", "maxLength", "minProperties",
-         "propertyNames", "description", "default", "$schema", "$id", "title", "definitions",
-         "$comment", "examples", "format", "deprecated"}
+from .schemafast import KNOWN, supports  # noqa: F401  (the keywords both validators know)
+
 
 
 @record
@@ -28,24 +25,6 @@ class Error:
     absolute_path: list
     message: str
     context: list = field(default_factory=list)
-
-
-def supports(schema: Any) -> bool:
-    if isinstance(schema, dict):
-        for key, value in schema.items():
-            if key not in KNOWN:
-                return False
-            if key in ("properties", "patternProperties", "definitions"):
-                if not all(supports(v) for v in value.values()):
-                    return False
-            elif key not in ("enum", "const", "default", "examples", "required") and not supports(value):
-                return False
-        if isinstance(schema.get("items"), list):
-            return False
-        return True
-    if isinstance(schema, list):
-        return all(supports(v) for v in schema)
-    return True
 
 
 _TYPES = {

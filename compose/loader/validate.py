@@ -17,18 +17,33 @@ from compose.errors import ConfigError, Issue
 
 
 @functools.lru_cache(maxsize=1)
-def _validator():
+def _schema():
     try:
         import schemas
-        schema = schemas.load("compose-spec.json")
+        return schemas.load("compose-spec.json")
     except (FileNotFoundError, OSError, ValueError, ModuleNotFoundError):
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _quick_check():
+    """schemafast's yes/no check, when the schema only uses keywords it knows."""
+    from . import schemafast
+    schema = _schema()
+    if schema is None or not schemafast.supports(schema):
+        return None
+    return schemafast.compile_schema(schema)
+
+
+@functools.lru_cache(maxsize=1)
+def _validator():
+    """The validator that explains violations (minischema, else jsonschema)."""
+    schema = _schema()
+    if schema is None:
         return None
     from . import minischema
     if minischema.supports(schema):
-        from .schemafast import compile_schema
-        validator = minischema.Validator(schema)
-        validator.quick_check = compile_schema(schema)
-        return validator
+        return minischema.Validator(schema)
     import jsonschema                    # the schema uses keywords minischema does not know
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     return cls(_inline_refs(schema), format_checker=None)
@@ -119,11 +134,11 @@ def _issue_path(error) -> str:
 
 def validate(data: Any, *, file: str = "", line_of=None) -> None:
     """Raise ConfigError listing every schema violation of ``data`` (a plain dict)."""
+    quick = _quick_check()
+    if quick is not None and quick(data):       # valid: no need to explain anything
+        return
     validator = _validator()
     if validator is None:
-        return
-    quick = getattr(validator, "quick_check", None)
-    if quick is not None and quick(data):       # valid: no need to explain anything
         return
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:

@@ -74,7 +74,7 @@ def resolve_plain(text: str) -> Any:
         return int(text.replace("_", ""), 16)
     if _OCT_RE.match(text) and len(text) > 1:
         digits = text[2:] if text.startswith("0o") else text[1:]
-        return int(digits.replace("_", ""), 8)
+        return int(digits.replace("_", "") or "0", 8)
     if _FLOAT_RE.match(text) and any(c.isdigit() for c in text):
         return float(text.replace("_", ""))
     low = text.lower()
