@@ -68,3 +68,17 @@ def test_non_string_keys_are_rejected():
     assert read_yaml("'1': a\n", "f").data == {"1": "a"}
     with pytest.raises(ConfigError, match="non-string key in services: 1"):
         read_yaml("services:\n  1: {}\n", "f")
+
+
+def test_underscores_only_digits_are_numbers_like_yaml_v3():
+    """yaml.v3 drops "_" before parsing numbers: "0_" is 0, "0o_7" is 7 (no ValueError)."""
+    doc = read_yaml("a: 0_\nb: 0o_7\nc: 1__0\nd: '0_'\n", "c.yaml")
+    assert doc.data == {"a": 0, "b": 7, "c": 10, "d": "0_"}
+
+
+def test_merge_key_and_tags_with_the_lean_composer():
+    """Plain ``<<`` merges, a quoted "<<" is an ordinary key, !reset/!override are seen."""
+    doc = read_yaml("x: &x {a: 1}\ny:\n  <<: *x\n  b: 2\nz: {'<<': 3}\nw: !reset null\n", "c.yaml")
+    assert doc.data["y"] == {"a": 1, "b": 2}
+    assert doc.data["z"] == {"<<": 3}
+    assert doc.tagged and isinstance(doc.data["w"], Reset)
