@@ -4,8 +4,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..errors import NetworkError
-from . import firewall, rtnl, sysnet
-from .netns import run_in_netns
+from . import firewall, sysnet
 
 BRIDGE_PREFIX = firewall.BRIDGE_PREFIX
 
@@ -36,6 +35,7 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
     if sysnet.link_exists(bridge):
         return
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
+    from . import rtnl             # netlink (socket) only when a bridge is made
     try:
         _netlink(rtnl.create_bridge, bridge, rec["gateway"], prefix, *_v6(rec))
         if fresh:
@@ -100,6 +100,8 @@ def add_veth(rec: dict, cid: str, netns_path: str, ifname: str, ip: str, mac: st
     veth = veth_name(cid, rec["id"])
     prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
     sysnet.delete_link(veth)                                  # leftover of a crash
+    from . import rtnl
+    from .netns import run_in_netns
     try:
         _netlink(rtnl.create_veth, veth, ifname, mac, netns_path, rec["bridge"])
         v6 = (ip6, _v6(rec)[1], rec["gateway6"] if default_route else None) if ip6 else ()

@@ -29,7 +29,6 @@ from ..errors import ImageError, InvalidArgument
 from ..layout import Layout, read_json, write_json
 from ..types import RootfsMount
 from ..unpack.apply import apply_layer
-from .mounts import PAGE_LIMIT, overlay_supported
 
 OpenBlob = Callable[[int], BinaryIO]        # index in the chain -> layer blob stream
 MOUNT_DATA_MARGIN = 200                      # room for options the runtime may add
@@ -157,6 +156,7 @@ class Snapshotter:
         """Upper/work dirs for ``key`` over the committed layers of ``chain`` (bottom first)."""
         adir = self.active_dir(key)
         meta = {"image": image_id, "chain": chain}
+        from .mounts import overlay_supported  # ctypes: only when a rootfs is prepared
         use_overlay = overlay_supported(str(self.root))
         if not adir.exists():
             staging = self._staging()
@@ -189,6 +189,7 @@ class Snapshotter:
             empty.mkdir(exist_ok=True)
             return (str(empty),)
         dirs.reverse()                                    # top-most first
+        from .mounts import PAGE_LIMIT
         budget = PAGE_LIMIT - MOUNT_DATA_MARGIN - len("lowerdir=,upperdir=,workdir=") - len(upper) - len(work)
         if len(":".join(dirs)) <= budget:
             return tuple(dirs)

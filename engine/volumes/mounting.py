@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from ..errors import InvalidArgument, RuntimeFailure
@@ -83,6 +82,7 @@ def copy_up(rootfs_dir: str, target: str, data: Path) -> None:
     src = secure_join(rootfs_dir, target)
     if not os.path.isdir(src) or any(os.scandir(data)):
         return
+    import subprocess
     proc = subprocess.run(["cp", "-a", "--", src + "/.", str(data) + "/"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeFailure(f"copying image content of {target} into the volume failed: "
