@@ -76,6 +76,7 @@ class ContainerService(ops.OpsMixin):
 
     # ------------------------------------------------------------------ create
     def create(self, spec: ContainerSpec, on_event=None, *, auto_remove: bool = False) -> ContainerInfo:
+        self._finish_orphaned_removals()
         image = self.engine.images.inspect(spec.image)
         cid = os.urandom(32).hex()          # (secrets would import hashlib + hmac)
         cfg = resolve_create(cid, spec, image)
@@ -327,6 +328,26 @@ class ContainerService(ops.OpsMixin):
                 return
             self._purge(cid, cfg, volumes)
         self._drop_locks(cid)
+
+    def _finish_orphaned_removals(self) -> None:
+        """Auto-removals whose shim died after hiding the container (config renamed, see
+        shim.hide_config) are finished by the next create: nothing stays behind unseen."""
+        try:
+            entries = list(os.scandir(self.layout.containers))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            base = entry.path
+            if os.path.exists(os.path.join(base, "config.json")) or \
+                    not os.path.exists(os.path.join(base, HIDDEN_CONFIG)):
+                continue
+            st = self.store.state_file(entry.name).read()
+            if alive(st.get("shim_pid", 0), st.get("shim_start", 0)):
+                continue                  # its shim is finishing it
+            try:
+                self.finish_removal(entry.name)
+            except Exception:  # noqa: BLE001 - best effort, never fail the create
+                pass
 
     def _purge(self, cid: str, cfg: dict, volumes: bool) -> None:
         from . import deps

@@ -157,3 +157,20 @@ def test_sigkilled_foreground_run_loses_no_output_and_no_exit_record(ceng, rm):
 def logs_text_of(eng, cid):
     return "".join(data.decode() for stream, _ts, data in eng.containers.logs(cid)
                    if stream == "stdout")
+
+
+def test_removal_left_hidden_by_a_killed_shim_is_finished_by_the_next_create(ceng):
+    """An auto-remove hides the container first (config renamed); if the shim dies before
+    the release, the next create finishes it: no directory, rootfs or lock stays behind."""
+    from engine.runtime.shim import hide_config
+    info = ceng.containers.create(ContainerSpec(image="busybox", command=("true",),
+                                                network_mode="none"), auto_remove=True)
+    cdir = ceng.layout.container_dir(info.id)
+    hide_config(str(cdir))
+    assert all(i.id != info.id for i in ceng.containers.list(all=True))
+    assert cdir.exists()
+    other = ceng.containers.create(ContainerSpec(image="busybox", command=("true",),
+                                                 network_mode="none"))
+    assert not cdir.exists()
+    assert not ceng.layout.lock_file(f"container-op-{info.id}").exists()
+    ceng.containers.remove(other.id)
