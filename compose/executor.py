@@ -194,7 +194,7 @@ class Executor:
         image = self.engine.images.inspect(convert.image_ref(self.project, service))
         ctx = convert.ContainerContext(number=number, config_hash=service_hash(self.project, service),
                                        image_id=image.id, **kw)
-        for dep in service.dependencies():
+        for dep in namespace_parents(service):
             found = self.engine.containers.list(all=True, filters=L.project_filter(
                 self.project.name, f"{L.SERVICE}={dep}", f"{L.ONEOFF}=False"))
             if found:
@@ -272,6 +272,19 @@ class Executor:
                 raise
             self.warnings.append(str(e))
             self.emit(Event("warning", op.service, str(e)))
+
+
+def namespace_parents(service) -> list[str]:
+    """The services whose container id the spec needs (``network_mode``/``ipc``/``pid:
+    service:X``, ``volumes_from: X``): only those are looked up at create time."""
+    out = []
+    for mode in (service.network_mode, service.ipc, service.pid):
+        if mode and mode.startswith("service:"):
+            out.append(mode[len("service:"):])
+    for entry in service.volumes_from:
+        if not entry.startswith("container:"):
+            out.append(entry.split(":", 1)[0])
+    return list(dict.fromkeys(out))
 
 
 def _anonymous(mount, info) -> bool:

@@ -37,11 +37,13 @@ class Observed:
 
 
 def observe(engine, project, *, name: Optional[str] = None, images: bool = True,
-            known_images: Optional[dict] = None) -> Observed:
-    """``known_images``: {ref: id} the caller inspected just before (not inspected again)."""
+            known_images: Optional[dict] = None, containers: bool = True) -> Observed:
+    """``known_images``: {ref: id} the caller inspected just before (not inspected again);
+    ``containers=False``: networks and volumes only (`run`'s infrastructure plan)."""
     project_name = project.name if project is not None else name
     obs = Observed(project=project_name)
-    obs.containers = list(engine.containers.list(all=True, filters=L.project_filter(project_name)))
+    if containers:
+        obs.containers = list(engine.containers.list(all=True, filters=L.project_filter(project_name)))
     for net in engine.networks.list(filters=L.project_filter(project_name)):
         obs.networks[net.name] = net
     for vol in engine.volumes.list(filters=L.project_filter(project_name)):

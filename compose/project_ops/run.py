@@ -47,7 +47,7 @@ def start_dependencies(engine, project, service_name: str, opts: RunOptions, ima
                                             remove_orphans=opts.remove_orphans),
                  image_opts, on_event=on_event, parallel=parallel)
     with project_lock(engine, project.name):
-        plan = plan_infra(project, observe(engine, project, images=False), [service_name])
+        plan = plan_infra(project, observe(engine, project, images=False, containers=False), [service_name])
         if plan.actionable():
             from ..executor import Executor
             Executor(engine, project, on_event=on_event, parallel=parallel).run(plan)
@@ -69,8 +69,8 @@ def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str,
     ctx = convert.ContainerContext(number=1, config_hash=service_hash(project, service),
                                    image_id=image_id, oneoff=True, slug=slug,
                                    name=opts.name or naming.oneoff_name(project.name, service_name, slug))
-    for dep in service.dependencies():
-        from ..executor import service_containers
+    from ..executor import namespace_parents, service_containers
+    for dep in namespace_parents(service):
         found = service_containers(engine, project.name, dep)
         if found:
             ctx.service_containers[dep] = found[0].id

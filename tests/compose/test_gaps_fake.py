@@ -208,3 +208,36 @@ def test_project_cache_hits_and_invalidation(tmp_path, monkeypatch):
     load()
     assert len(calls) == 6
     assert all(oct(p.stat().st_mode)[-3:] == "600" for p in cache.glob("*.pickle"))
+
+
+def test_namespace_parents_resolved_to_container_ids(fake_engine, monkeypatch, tmp_path, capsys):
+    """Only network_mode/ipc/pid service:X and volumes_from need the parent's container id at
+    create time; the spec then names that container."""
+    monkeypatch.setattr(GlobalOptions, "engine", lambda self: fake_engine)
+    monkeypatch.setattr("compose.cli.app.COMMAND_MODULES", ["compose.cli.project_cmd"])
+    monkeypatch.setenv("PYCOMPOSE_RUNROOT", str(tmp_path / "run"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text("""
+name: ns
+services:
+  a:
+    image: busybox
+  b:
+    image: busybox
+    network_mode: "service:a"
+    ipc: "service:a"
+    volumes_from: ["a:ro"]
+  c:
+    image: busybox
+    depends_on: [a]
+""")
+    assert cli_run(["--progress", "plain", "up", "-d"]) == 0
+    a = fake_engine.containers.inspect("ns-a-1")
+    b = fake_engine.containers.inspect("ns-b-1").spec
+    assert b.network_mode == f"container:{a.id}" and b.ipc_mode == f"container:{a.id}"
+    assert b.volumes_from == (f"{a.id}:ro",)
+    from compose.executor import namespace_parents
+    from compose.loader import LoadOptions, load_project
+    project = load_project(LoadOptions())
+    assert namespace_parents(project.services["b"]) == ["a"]
+    assert namespace_parents(project.services["c"]) == []
