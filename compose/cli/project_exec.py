@@ -145,7 +145,7 @@ def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"
 
 def _relay_frames(standby, rm: bool):
     """Copy the shim's output frames to sys.stdout/sys.stderr until the exit code (and, with
-    ``rm``, the removal); -> exit code (None if the shim went away first)."""
+    ``rm``, the removal); -> (exit code or None if the shim went away first, removed)."""
     code = None
     for kind, data in standby.frames():
         if kind in (1, 2):
@@ -161,8 +161,8 @@ def _relay_frames(standby, rm: bool):
             if not rm:
                 break
         elif kind == 4:
-            break
-    return code
+            return code, True
+    return code, False
 
 
 def _standby_shim(engine):
@@ -191,13 +191,13 @@ def _run_standby(engine, info, standby, *, rm: bool) -> int:
                 _remove_quietly(engine, info.id)
             raise OperationFailed(str(e)) from e
         _forward_signals(standby.report.get("pid", 0))
-        code = _relay_frames(standby, rm)
+        code, removed = _relay_frames(standby, rm)
     finally:
         standby.close()
     if code is None:                        # the shim died: take the record from the store
         code = _settled_code(engine, info.id)
-    if rm:
-        _remove_quietly(engine, info.id)    # no-op unless the shim could not do it
+    if rm and not removed:
+        _remove_quietly(engine, info.id)    # the shim could not do it
     return code
 
 
