@@ -24,6 +24,7 @@ from . import naming
 from .hashing_compat import service_hash
 from .plan import CREATE, KEEP, RECREATE, REMOVE, START, STOP, WAIT, Operation, Plan
 
+MAX_STANDBY = 16             # shims started ahead of the container starts of one plan
 POLL_INTERVAL = 0.5          # depends_on service_healthy / completed polling (Docker Compose: 500 ms)
 
 
@@ -42,16 +43,24 @@ class Executor:
         self.cancel = threading.Event()
         self._ids: dict[str, str] = {}          # container name -> id (created during this run)
         self._lock = threading.Lock()
+        self._standby: list = []                # pre-started container shims (real engine)
 
     # ------------------------------------------------------------------ scheduling
     def run(self, plan: Plan) -> None:
-        import concurrent.futures as cf
         for w in plan.warnings:
             self.emit(Event("warning", "", w))
         for op in plan.ordered():
             if op.action == KEEP and op.kind == "container" and op.cause == "up to date":
                 self.emit(Event("container", op.name, "Running"))   # as Docker Compose shows it
         ops = [op for op in plan.ordered() if op.action != KEEP]
+        self._prestart_shims(sum(1 for op in ops if op.kind == "container" and op.action == START))
+        try:
+            self._schedule(plan, ops)
+        finally:
+            self._close_standby()
+
+    def _schedule(self, plan: Plan, ops: list) -> None:
+        import concurrent.futures as cf
         keys = {op.key for op in ops}
         pending = {op.key: op for op in ops}
         done: set[str] = set(plan.keys()) - keys
@@ -239,11 +248,46 @@ class Executor:
 
     def _container_start(self, op: Operation) -> None:
         self.emit(Event("container", op.name, "Starting"))
+        standby = self._take_standby()
         try:
-            self.engine.containers.start(self.container_id(op))
+            if standby is not None:
+                self.engine.containers.start(self.container_id(op), standby=standby)
+            else:
+                self.engine.containers.start(self.container_id(op))
         except EngineError as e:
             raise OperationFailed(f"Error response from daemon: {e}") from e
+        finally:
+            if standby is not None:
+                standby.close()                 # the shim keeps the container (detached)
         self.emit(Event("container", op.name, "Started"))
+
+    # ------------------------------------------------------------------ pre-started shims
+    def _prestart_shims(self, count: int) -> None:
+        """Start the shims of the containers this plan starts right away (the real engine's
+        StandbyShim): their interpreter start-up overlaps the networks, volumes and creates,
+        so a start only hands the container id over. Done before any thread exists (fork)."""
+        layout = getattr(self.engine, "layout", None)
+        if layout is None or count <= 0:
+            return
+        try:
+            from engine.runtime.launch import StandbyShim
+        except ImportError:
+            return
+        for _ in range(min(count, self.parallel, MAX_STANDBY)):
+            try:
+                self._standby.append(StandbyShim(layout))
+            except OSError:
+                break
+
+    def _take_standby(self):
+        with self._lock:
+            return self._standby.pop() if self._standby else None
+
+    def _close_standby(self) -> None:
+        with self._lock:
+            left, self._standby = self._standby, []
+        for standby in left:
+            standby.close()
 
     def _container_stop(self, op: Operation) -> None:
         self.emit(Event("container", op.name, "Stopping"))
