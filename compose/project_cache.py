@@ -10,7 +10,7 @@ complete OS environment, the LoadOptions (files, -p, --project-directory, --env-
 Files are validated on every hit:
 
 * every file the loader opened while loading (recorded with an audit hook on ``open``):
-  size, mtime (ns) and a SHA-1 of the contents must be unchanged;
+  size and SHA-1 of the contents must be unchanged (files over 4 MiB: inode, size, mtime);
 * every directory that holds one of them, the working directory and the directories
   discovery walked through (from the working directory up to the compose file): mtime
   unchanged, so a new ``compose.override.yaml`` or ``.env`` invalidates the entry.
@@ -137,15 +137,15 @@ def _loader_stamp() -> tuple:
 
 
 def _file_sig(path: str):
-    """Size, mtime and a digest of the contents (mtimes are only as fine as the kernel's
-    clock tick, so a same-size rewrite within one tick is caught by the digest)."""
+    """Size and a digest of the contents (not the mtime: it is only as fine as the kernel's
+    clock tick, and a file rewritten with the same text is still the same input)."""
     import hashlib
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             if st.st_size > (4 << 20):
                 return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            return (st.st_size, st.st_mtime_ns, hashlib.sha1(f.read()).hexdigest())
+            return (st.st_size, hashlib.sha1(f.read()).hexdigest())
     except OSError:
         return None
 
