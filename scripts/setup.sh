@@ -13,7 +13,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-    busybox-static docker-registry iproute2 iptables zstd ca-certificates openssl util-linux >/dev/null
+    busybox-static docker-registry iproute2 iptables zstd ca-certificates openssl util-linux \
+    git openssh-client >/dev/null
 python3 -m pip install -q --disable-pip-version-check '.[test]'
 sh examples/make-base-image.sh
 pycompose -f examples/webapp/compose.yaml up -d --wait
