@@ -24,7 +24,7 @@ from . import naming
 from .hashing_compat import service_hash
 from .plan import CREATE, KEEP, RECREATE, REMOVE, START, STOP, WAIT, Operation, Plan
 
-MAX_STANDBY = 16             # shims started ahead of the container starts of one plan
+MAX_STANDBY = 4             # shims started ahead of the container starts of one plan
 POLL_INTERVAL = 0.5          # depends_on service_healthy / completed polling (Docker Compose: 500 ms)
 
 
