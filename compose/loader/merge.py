@@ -14,7 +14,6 @@ Rules (compose-go override/merge.go, BEHAVIOUR.md §5.5), by path (``*`` = any n
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable
 
 from .yamlread import Override, Reset
@@ -34,6 +33,7 @@ def copy_data(value: Any) -> Any:
         return [copy_data(v) for v in value]
     if type(value) in (Reset, Override):
         return type(value)(copy_data(value.value))
+    import copy
     return copy.deepcopy(value)
 
 

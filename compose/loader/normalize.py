@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 from typing import Any
 
 from compose.errors import ConfigError
@@ -129,6 +128,7 @@ def command(value: Any) -> list:
     if isinstance(value, list):
         return [scalar_str(v) for v in value]
     try:
+        import shlex                      # only for a command given as one string
         return shlex.split(scalar_str(value))
     except ValueError as e:
         raise ConfigError(f"invalid command line {value!r}: {e}") from None

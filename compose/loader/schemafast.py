@@ -117,7 +117,16 @@ class _Compiler:
             return _valid
         if len(checks) == 1:
             return checks[0]
-        return lambda v: all(c(v) for c in checks)
+        if len(checks) == 2:                  # the usual case: type + one keyword group
+            first, second = checks
+            return lambda v: first(v) and second(v)
+
+        def every(v: Any) -> bool:
+            for c in checks:
+                if not c(v):
+                    return False
+            return True
+        return every
 
     @staticmethod
     def _types(schema: dict):

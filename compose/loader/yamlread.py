@@ -145,7 +145,9 @@ class _Builder:
             if item.__class__ is scalar_cls and item.tag not in _TAGGED:
                 if sub not in lines:
                     lines[sub] = item.start_mark.line + 1
-                out.append(self._scalar(item))
+                # inline _scalar: quoted/block -> text, implicit plain -> resolved
+                out.append(item.value if item.style or item.tag not in _IMPLICIT
+                           else _plain(item.value))
             else:
                 out.append(self.build(item, sub))
         return out
@@ -188,7 +190,8 @@ class _Builder:
                 first = lines.get(sub)
                 self.fail(key_node, sub, f"mapping key {key!r} already defined at line {first}")
             if value_node.__class__ is scalar_cls and value_node.tag not in _TAGGED:
-                out[key] = self._scalar(value_node)
+                out[key] = (value_node.value if value_node.style or value_node.tag not in _IMPLICIT
+                            else _plain(value_node.value))          # inline _scalar
             else:
                 out[key] = self.build(value_node, sub)
             lines[sub] = key_node.start_mark.line + 1
