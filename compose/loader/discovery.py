@@ -60,6 +60,10 @@ def find_default_files(start: str, warn=None) -> list:
         found = [n for n in DEFAULT_FILES if os.path.isfile(os.path.join(directory, n))]
         if found:
             files = [os.path.join(directory, found[0])]
+            if len(found) > 1 and warn is not None:
+                warn("Found multiple config files with supported names: "
+                     + ", ".join(os.path.join(directory, n) for n in found))
+                warn(f"Using {files[0]}")
             overrides = [n for n in OVERRIDE_FILES if os.path.isfile(os.path.join(directory, n))]
             if len(overrides) > 1 and warn is not None:
                 paths = [os.path.join(directory, n) for n in overrides]
