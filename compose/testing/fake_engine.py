@@ -111,6 +111,27 @@ def _norm(ref: str) -> str:
     return ref if ":" in ref.rsplit("/", 1)[-1] or "@" in ref else ref + ":latest"
 
 
+FOREVER_LIMIT = 60.0     # seconds a follow/wait on a container that never exits may last
+
+
+class _Unstoppable:
+    """Turns an endless follow/wait into an error: a container without an exit behaviour
+    runs until something stops it, so a test that runs it in the foreground (``run``,
+    attached ``up``) and stops it from nowhere would otherwise hang the whole suite."""
+
+    def __init__(self, c: "_Container") -> None:
+        self.c = c
+        self.deadline = time.monotonic() + FOREVER_LIMIT
+
+    def check(self, doing: str) -> None:
+        if self.c.behaviour.exit_code is None and time.monotonic() > self.deadline:
+            from engine.errors import EngineError
+            raise EngineError(
+                f"fake engine: {doing} {self.c.info.name} for {FOREVER_LIMIT:.0f} s, but it runs "
+                f"until stopped and nothing stopped it: give it an exit behaviour "
+                f"(fake_engine.behave(<service or name>, exit_code=0))")
+
+
 class FakeContainers:
     def __init__(self, eng: "FakeEngine") -> None:
         self.eng = eng
@@ -244,6 +265,7 @@ class FakeContainers:
 
     def wait(self, ref: str, condition: str = "not-running", timeout=None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
+        guard = _Unstoppable(self._find(ref))
         while True:
             info = self.inspect(ref)
             if not info.state.running and (condition != "next-exit" or info.state.status == "exited"):
@@ -252,6 +274,7 @@ class FakeContainers:
             if deadline is not None and time.monotonic() > deadline:
                 from engine.errors import EngineError
                 raise EngineError(f"timed out waiting for {ref}")
+            guard.check("waiting for")
             time.sleep(0.02)
 
     def logs(self, ref: str, follow=False, since=None, until=None, tail=None, timestamps=False):
@@ -261,7 +284,9 @@ class FakeContainers:
             lines = lines[len(lines) - tail:] if tail else []
         for line in lines:
             yield ("stdout", _now(), (line + "\n").encode())
+        guard = _Unstoppable(c)
         while follow and self.inspect(ref).state.running:
+            guard.check("following the logs of")
             time.sleep(0.02)
 
     def exec(self, ref: str, spec, stdin=None, stdout=None, stderr=None) -> int:

@@ -241,3 +241,27 @@ services:
     project = load_project(LoadOptions())
     assert namespace_parents(project.services["b"]) == ["a"]
     assert namespace_parents(project.services["c"]) == []
+    # run: the one-off joins the same parent (it exits at once: a fake container without an
+    # exit behaviour runs until stopped, and a foreground run would follow it for ever)
+    fake_engine.behave("ns-b-run-*", exit_code=0)
+    capsys.readouterr()
+    assert cli_run(["--progress", "plain", "run", "--rm", "-T", "b", "true"]) == 0
+    oneoff = [c for c in fake_engine.calls if c.startswith("container.create ns-b-run-")]
+    assert len(oneoff) == 1 and f"container.remove {oneoff[0].split()[1]}" in fake_engine.calls
+
+
+def test_foreground_run_of_a_never_ending_fake_container_fails_instead_of_hanging(
+        fake_engine, monkeypatch, tmp_path, capsys):
+    """The suite once hung for good here: `run` of a fake container without an exit
+    behaviour followed its logs for ever. The fake engine now reports it as an error."""
+    monkeypatch.setattr(GlobalOptions, "engine", lambda self: fake_engine)
+    monkeypatch.setattr("compose.cli.app.COMMAND_MODULES", ["compose.cli.project_cmd"])
+    monkeypatch.setattr("compose.testing.fake_engine.FOREVER_LIMIT", 0.2)
+    monkeypatch.setenv("PYCOMPOSE_RUNROOT", str(tmp_path / "run"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compose.yaml").write_text("name: forever\nservices:\n  a:\n    image: busybox\n")
+    capsys.readouterr()
+    assert cli_run(["--progress", "plain", "run", "--rm", "-T", "a", "true"]) == 1
+    err = capsys.readouterr().err
+    assert "runs until stopped and nothing stopped it" in err and "forever-a-run-" in err
+    assert not fake_engine.containers.list(all=True)            # --rm still removed it
