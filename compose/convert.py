@@ -243,13 +243,18 @@ def file_contents(project, service) -> list[tuple[str, bytes, int, int, int]]:
 
 
 def _ports(service):
+    """One binding per container port; a host range for one container port
+    (``"8000-8010:80"``) binds the first free port of the range, like Docker."""
     for p in service.ports:
-        host_port = None
+        host_port = host_port_end = None
         if p.published:
-            first = str(p.published).split("-", 1)[0]
+            first, _, last = str(p.published).partition("-")
             host_port = int(first) if first else None
+            if last and host_port is not None and int(last) != host_port:
+                host_port_end = int(last)
         yield PortBinding(container_port=int(p.target), protocol=p.protocol or "tcp",
-                          host_ip=p.host_ip or "", host_port=host_port)
+                          host_ip=p.host_ip or "", host_port=host_port,
+                          host_port_end=host_port_end)
 
 
 def _extra_hosts(extra):

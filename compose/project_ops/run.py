@@ -91,11 +91,15 @@ def parse_publish(text: str) -> PortBinding:
     parts = body.split(":")
     if len(parts) == 1:
         return PortBinding(container_port=int(parts[0]), protocol=proto or "tcp")
-    if len(parts) == 2:
-        return PortBinding(container_port=int(parts[1]), host_port=int(parts[0]) if parts[0] else None,
-                           protocol=proto or "tcp")
-    return PortBinding(container_port=int(parts[2]), host_ip=parts[0],
-                       host_port=int(parts[1]) if parts[1] else None, protocol=proto or "tcp")
+    host_ip = parts[0] if len(parts) > 2 else ""
+    first, _, last = parts[-2].partition("-")       # "8000-8010:80": the first free port of
+    host_port = int(first) if first else None       # the host range (like Docker)
+    end = int(last) if last else None
+    if end is not None and (host_port is None or end < host_port):
+        raise ValueError(f"invalid hostPort: {parts[-2]}")
+    return PortBinding(container_port=int(parts[-1]), host_ip=host_ip, host_port=host_port,
+                       host_port_end=end if end is not None and end != host_port else None,
+                       protocol=proto or "tcp")
 
 
 def parse_volume(text: str):

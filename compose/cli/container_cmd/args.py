@@ -201,8 +201,14 @@ def parse_publish(text: str):
     else:
         hp, cp = "", parts[0]
     try:
+        first, _, last = hp.partition("-")             # "8000-8010:80": a host range (Docker
+        host_port = int(first) if first else None      # binds its first free port)
+        end = int(last) if last else None
+        if end is not None and (host_port is None or end < host_port):
+            raise ValueError(hp)
         return PortBinding(container_port=int(cp), protocol=proto, host_ip=host_ip.strip("[]"),
-                           host_port=int(hp) if hp else None)
+                           host_port=host_port,
+                           host_port_end=end if end is not None and end != host_port else None)
     except ValueError:
         raise UsageError(f"invalid publish spec: {text!r}") from None
 
