@@ -166,9 +166,11 @@ def merge_files(loader: FileLoader, files: list) -> dict:
 def _name_from_files(loader: FileLoader, files: list) -> list:
     names = []
     for path in files:
-        raw = loader.read(path).data.get("name")
+        doc = loader.read(path)
+        raw = doc.data.get("name")
         if isinstance(raw, str) and loader.opts.interpolate:
-            raw = Interpolator(loader.env).substitute(raw)
+            raw = interpolate_tree({"name": raw}, Interpolator(loader.env), file=doc.file,
+                                   lines=doc.line)["name"]
         names.append(raw)
     return names
 

@@ -4,7 +4,7 @@ import string
 import tempfile
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from compose.errors import ComposeError
@@ -41,6 +41,9 @@ def _load(text):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents)
+@example(
+    text='name: ${\n',
+)  # an unterminated ${ in name: once escaped as a bare InterpolationError
 def test_any_document_gives_project_or_compose_error(text):
     _load(text)
 
