@@ -125,6 +125,11 @@ class Layout:
         """Control socket of the network helper process (embedded DNS, port holders)."""
         return self.runroot / "netd.sock"
 
+    @property
+    def overlay_probe_cache(self) -> Path:
+        """Whether overlayfs works on the snapshot store, cached per boot (snapshots/mounts.py)."""
+        return self.runroot / "overlay-probe"
+
     def lock_file(self, name: str) -> Path:
         return self.locks / f"{name}.lock"
 

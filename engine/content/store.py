@@ -145,8 +145,7 @@ class ContentStore:
             raise NotFound(f"blob {digest} not found in the content store") from None
 
     def writer(self, key: Optional[str] = None, *, resume: bool = True) -> IngestWriter:
-        import uuid
-        return IngestWriter(self, key or ("w-" + uuid.uuid4().hex), resume=resume)
+        return IngestWriter(self, key or ("w-" + os.urandom(16).hex()), resume=resume)
 
     def write_bytes(self, data: bytes, expected: Optional[str] = None) -> str:
         digest = sha256_digest(data)

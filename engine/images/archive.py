@@ -20,7 +20,6 @@ import os
 import posixpath
 import shutil
 import tarfile
-import uuid
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -79,7 +78,7 @@ def _read_json(root: Path, rel: str, what: str):
 
 def load_archive(svc, src, on_event: Sink = None) -> list[str]:
     """Load every image in the archive; returns "Loaded image: name:tag" style lines."""
-    work = svc.layout.tmp / f"load-{uuid.uuid4().hex}"
+    work = svc.layout.tmp / f"load-{os.urandom(16).hex()}"
     work.mkdir(parents=True)
     try:
         _extract(src, work)

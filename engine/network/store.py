@@ -38,8 +38,7 @@ from ..locks import flock
 
 
 def new_id() -> str:
-    import uuid
-    return uuid.uuid4().hex + uuid.uuid4().hex
+    return os.urandom(32).hex()
 
 
 def now() -> str:

@@ -59,13 +59,67 @@ def mount_rootfs(rootfs: RootfsMount, target: str) -> None:
 _OVERLAY_OK: dict[str, bool] = {}
 
 
-def overlay_supported(base: str) -> bool:
-    """Can we mount overlayfs with upper/work dirs under ``base``? (probed once per process)."""
+def overlay_supported(base: str, cache_file: str | None = None) -> bool:
+    """Can we mount overlayfs with upper/work dirs under ``base``?
+
+    Probed once per process, and once per boot when ``cache_file`` (in the runroot) is given:
+    the verdict is stored keyed by the kernel boot id and the filesystem holding ``base``
+    (device + fsid + path), so a reboot, a kernel change or a different storage filesystem
+    re-probes. A missing, torn or foreign cache file simply means "probe again".
+    """
     if os.environ.get("PYCOMPOSE_SNAPSHOTTER") == "native":
         return False
     if base in _OVERLAY_OK:
         return _OVERLAY_OK[base]
-    ok = False
+    key = _probe_key(base) if cache_file else ""
+    ok = _cached_verdict(cache_file, key) if key else None
+    if ok is None:
+        ok = _probe_overlay(base)
+        if key:
+            _store_verdict(cache_file, key, ok)
+    _OVERLAY_OK[base] = ok
+    return ok
+
+
+def _probe_key(base: str) -> str:
+    """boot id + the storage filesystem's identity ("" when it cannot be read: no caching)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot_id = f.read().strip()
+        st, vfs = os.stat(base), os.statvfs(base)
+    except OSError:
+        return ""
+    return f"{boot_id} {st.st_dev} {vfs.f_fsid} {base}"
+
+
+def _cached_verdict(cache_file: str, key: str) -> bool | None:
+    try:
+        with open(cache_file) as f:
+            stored_key, _, verdict = f.read().rpartition("\n")
+    except OSError:
+        return None
+    if stored_key != key or verdict not in ("yes", "no"):
+        return None
+    return verdict == "yes"
+
+
+def _store_verdict(cache_file: str, key: str, ok: bool) -> None:
+    """Write-then-rename (a reader sees the old file or the new one); failures are ignored."""
+    tmp = f"{cache_file}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        with open(tmp, "w") as f:
+            f.write(f"{key}\n{'yes' if ok else 'no'}")
+        os.replace(tmp, cache_file)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _probe_overlay(base: str) -> bool:
+    """Mount (and unmount) a tiny overlay under ``base``."""
     try:
         with tempfile.TemporaryDirectory(dir=base, prefix=".probe-") as d:
             for sub in ("l", "u", "w", "m"):
@@ -74,10 +128,8 @@ def overlay_supported(base: str) -> bool:
                 mount("overlay", os.path.join(d, "m"), "overlay", 0,
                       f"lowerdir={d}/l,upperdir={d}/u,workdir={d}/w")
                 umount(os.path.join(d, "m"))
-                ok = True
+                return True
             except OSError:
-                ok = False
+                return False
     except OSError:
-        ok = False
-    _OVERLAY_OK[base] = ok
-    return ok
+        return False

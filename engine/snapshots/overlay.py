@@ -63,8 +63,7 @@ class Snapshotter:
         raise ImageError(f"snapshot id clash for {chain_id}")
 
     def _staging(self) -> Path:
-        import uuid
-        d = self.root / "tmp" / uuid.uuid4().hex
+        d = self.root / "tmp" / os.urandom(16).hex()
         (d / "fs").mkdir(parents=True)
         return d
 
@@ -120,8 +119,7 @@ class Snapshotter:
         d = self.lookup(chain_id)
         if d is None:
             return
-        import uuid
-        trash = self.root / "tmp" / ("rm-" + uuid.uuid4().hex)
+        trash = self.root / "tmp" / ("rm-" + os.urandom(16).hex())
         trash.parent.mkdir(parents=True, exist_ok=True)
         os.rename(d, trash)
         shutil.rmtree(trash, ignore_errors=True)
@@ -157,7 +155,7 @@ class Snapshotter:
         adir = self.active_dir(key)
         meta = {"image": image_id, "chain": chain}
         from .mounts import overlay_supported  # ctypes: only when a rootfs is prepared
-        use_overlay = overlay_supported(str(self.root))
+        use_overlay = overlay_supported(str(self.root), str(self.layout.overlay_probe_cache))
         if not adir.exists():
             staging = self._staging()
             (staging / "work").mkdir()
@@ -236,8 +234,7 @@ class Snapshotter:
             from ..errors import Conflict
             raise Conflict(f"cannot release the root filesystem of {key}: it is still mounted on "
                            f"{mountpoint} (unmount it first)")
-        import uuid
-        trash = self.root / "tmp" / ("rm-" + uuid.uuid4().hex)
+        trash = self.root / "tmp" / ("rm-" + os.urandom(16).hex())
         trash.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.rename(adir, trash)
