@@ -9,7 +9,8 @@ from compose.loader import LoadOptions, load_config
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f'WARN[0000] {message}\n')
+    from compose.loader.logwarn import warn
+    warn(message)
 
 
 def load_options(g, **kw) -> LoadOptions:

@@ -29,6 +29,9 @@ def resolve_relative_paths(svc: dict, base_dir: str, home: str | None) -> dict:
         out["build"] = dict(build, additional_contexts={
             k: (abs_path(str(v), base_dir, home) if is_local_context(str(v)) else v)
             for k, v in build["additional_contexts"].items()})
+    build = out.get("build")
+    if isinstance(build, dict) and isinstance(build.get("ssh"), (list, dict)):
+        out["build"] = dict(build, ssh=_ssh_paths(build["ssh"], base_dir, home))
     if isinstance(out.get("volumes"), list):
         vols = []
         for v in out["volumes"]:
@@ -46,6 +49,17 @@ def resolve_relative_paths(svc: dict, base_dir: str, home: str | None) -> dict:
     if isinstance(dev, dict) and isinstance(dev.get("watch"), list):
         out["develop"] = dict(dev, watch=[dict(w, path=abs_path(str(w.get("path", "")), base_dir, home))
                                           if isinstance(w, dict) else w for w in dev["watch"]])
+    return out
+
+
+def _ssh_paths(ssh, base_dir: str, home: str | None):
+    """build.ssh paths (``id=path`` items or mapping values) made absolute."""
+    if isinstance(ssh, dict):
+        return {k: (abs_path(v, base_dir, home) if isinstance(v, str) else v) for k, v in ssh.items()}
+    out = []
+    for entry in ssh:
+        sid, sep, path = entry.partition("=") if isinstance(entry, str) else ("", "", "")
+        out.append(f"{sid}={abs_path(path, base_dir, home)}" if sep else entry)
     return out
 
 

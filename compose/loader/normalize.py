@@ -112,16 +112,22 @@ def abs_path(path: str, base: str, home: str | None) -> str:
     return os.path.normpath(os.path.join(base, path))
 
 
+# compose-go's isRemoteContext prefixes (Git references and HTTP(S) URLs, after buildkit)
+REMOTE_CONTEXT_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
+
+
 def is_remote_context(context: str) -> bool:
-    return context.startswith(("http://", "https://", "git://", "git@", "github.com/",
-                               "ssh://")) or context.endswith(".git") and "://" in context
+    """A build context / additional_contexts value compose-go leaves as written: anything with
+    "://" (URLs, `docker-image://`, `oci-layout://`, any builder-specific type), a `service:`
+    reference, or a Git/HTTP reference (`github.com/...`, `git@host:repo`)."""
+    return "://" in context or context.startswith(REMOTE_CONTEXT_PREFIXES) \
+        or context.startswith("service:")
 
 
 def is_local_context(value: str) -> bool:
-    """An additional_contexts value that is a local path (not service:, docker-image://, URL)."""
-    if is_remote_context(value) or "://" in value or value.startswith(("service:", "target:")):
-        return False
-    return True
+    """A build context / additional_contexts value that is a local path (resolved against the
+    project directory). `target:x` is a path too for compose-go."""
+    return not is_remote_context(value)
 
 
 def command(value: Any) -> list:

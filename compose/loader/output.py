@@ -87,7 +87,7 @@ CHILDREN = {
     ("service", "env_file"): "env_file[]", ("service", "develop"): "develop",
     ("service", "post_start"): "hook[]", ("service", "pre_stop"): "hook[]",
     ("service", "extends"): "extends",
-    ("build", "secrets"): "file_ref[]",
+    ("build", "secrets"): "file_ref[]", ("build", "ulimits"): "ulimit{}",
     ("deploy", "resources"): "resources", ("deploy", "restart_policy"): "restart_policy",
     ("deploy", "update_config"): "update_config", ("deploy", "rollback_config"): "update_config",
     ("deploy", "placement"): "placement",
@@ -172,13 +172,17 @@ def _shape_struct(value: dict, kind: str, fmt: str, esc: bool) -> dict:
             if fmt == "json" and kind != "project" and str(k).startswith("x-"):
                 continue
             out[_esc(k) if esc else k] = shape(value[k], None, fmt, esc=esc)
-    if kind == "service" and isinstance(out.get("ulimits"), dict):
+    if kind in ("service", "build") and isinstance(out.get("ulimits"), dict):
         out["ulimits"] = {k: (({"soft": 0, "hard": 0} if fmt == "yaml" else {}) if v == 0 else v)
                           for k, v in out["ulimits"].items()}
+    if fmt == "json" and kind == "ulimit":        # JSON omitempty drops 0 (YAML keeps it)
+        out = {k: v for k, v in out.items() if v != 0}
     if fmt == "json" and kind in ("weight_device", "throttle"):
         out = {k.capitalize(): v for k, v in out.items()}
     if kind == "service" and "extra_hosts" in out and isinstance(out["extra_hosts"], dict):
         out["extra_hosts"] = [f"{h}={ip}" for h, ips in out["extra_hosts"].items() for ip in ips]
+    if kind == "build" and fmt == "yaml" and isinstance(out.get("ssh"), list):
+        out["ssh"] = [ssh_key_text(key) for key in out["ssh"]]
     if kind == "build" and isinstance(out.get("extra_hosts"), dict):
         out["extra_hosts"] = [f"{h}={ip}" for h, ips in out["extra_hosts"].items() for ip in ips]
     return out
@@ -223,15 +227,55 @@ def escape_dollars(value: Any) -> Any:
     return value
 
 
+def ssh_key_text(key: Any) -> Any:
+    """A canonical build.ssh entry (``id`` or ``id=path``) as compose-go's SSHKey prints in
+    YAML: ``id`` or ``id: path``."""
+    if key.__class__ is str and "=" in key:
+        sid, _, path = key.partition("=")
+        return f"{sid}: {path}"
+    return key
+
+
+def _check_json_ssh(config: dict) -> None:
+    """compose-go's SSHKey.MarshalJSON writes ``"id": path`` (not JSON) for a key with a path,
+    so Docker Compose's ``config --format json`` fails on it; pycompose fails the same way."""
+    from compose.errors import ConfigError
+    for service in (config.get("services") or {}).values():
+        build = service.get("build") if isinstance(service, dict) else None
+        ssh = build.get("ssh") if isinstance(build, dict) else None
+        if isinstance(ssh, list) and any(k.__class__ is str and "=" in k for k in ssh):
+            raise ConfigError("json: error calling MarshalJSON for type types.SSHKey: "
+                              "invalid character ':' after top-level value")
+
+
 def to_json(config: dict, *, escape: bool = True) -> str:
+    _check_json_ssh(config)
     data = shape(config, "project", "json", esc=escape)
     data = {k: data[k] for k in sorted(data) if k != "models"}
-    return json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n"
+    return _go_json(_json_safe(data))
+
+
+_GO_HTML_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def _go_json(data: Any) -> str:
+    """Go's json.MarshalIndent(data, "", "  "): HTML characters and U+2028/9 escaped, no
+    final newline."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    for char, escaped in _GO_HTML_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
-        return str(value)
+    if isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e21:
+            return int(value)               # Go's encoding/json prints 1.0 as 1
+        return value
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -246,7 +290,7 @@ def to_yaml(config: dict, *, escape: bool = True) -> str:
 
 
 def to_plain_json(config: dict) -> str:
-    return json.dumps(_json_safe(shape(config, None, "json")), indent=2, ensure_ascii=False) + "\n"
+    return _go_json(_json_safe(shape(config, None, "json")))
 
 
 def to_plain_yaml(config: dict) -> str:

@@ -9,6 +9,7 @@ from compose.errors import ConfigError, DependencyCycle, Issue
 
 from . import discovery
 from .canonical import canonical_file
+from .casts import cast_booleans
 from .extends import ExtendsResolver, resolve_relative_paths, resolve_top_level_paths
 from .interpolate import Interpolator, interpolate_tree
 from .merge import duplicate_items, enforce_unicity, merge, strip_resets
@@ -73,6 +74,7 @@ class FileLoader:
         for data in [doc.data] + list(doc.more):
             if self.opts.interpolate:
                 data = interpolate_tree(data, self.interp, file=doc.file, lines=doc.line)
+                cast_booleans(data, self.opts.warn)
             self._note_external_names(path, data)
             validate(strip_tags(data) if doc.tagged else data, file=doc.file, line_of=doc.line)
             data = canonical_file(data, file=doc.file, raw=not self.opts.interpolate)

@@ -83,12 +83,39 @@ def _build(build: dict, ctx: ServiceContext) -> dict:
             for k, v in out["additional_contexts"].items()}
     for key in ("no_cache", "pull", "privileged"):
         if key in out:
-            out[key] = n.to_bool(out[key], ctx.where(f"build.{key}"))
+            out[key] = n.to_bool(out[key], ctx.where(f"build.{key}"), ctx.warn)
             if not out[key]:
                 del out[key]
     if "secrets" in out:
         out["secrets"] = [_file_ref(s, ctx, secret=False) for s in out["secrets"]]
+    if isinstance(out.get("ssh"), (list, dict)):
+        out["ssh"] = _ssh_keys(out["ssh"], ctx)
     return out
+
+
+def _ssh_keys(value, ctx: ServiceContext) -> list:
+    """build.ssh (list of ``default`` / ``id=path``, or a mapping) -> canonical list of ``id``
+    or ``id=path`` (output.py prints ``id: path``). Like compose-go: a path (also an empty
+    one) is resolved like a bind source; a mapping value that is not a string is kept; a list
+    entry without ``=`` other than ``default`` is an error."""
+    if isinstance(value, dict):
+        pairs = [(str(k), v) for k, v in value.items()]
+    else:
+        pairs = []
+        for entry in value:
+            text = scalar_str(entry)
+            sid, sep, path = text.partition("=")
+            if not sep and text != "default":
+                raise ConfigError(f'invalid ssh key "{text}"')
+            pairs.append((sid, path if sep else None))
+    keys = []
+    for sid, path in pairs:
+        if isinstance(path, str):
+            path = ctx.path(path)
+        elif path is not None:
+            path = scalar_str(path)
+        keys.append(f"{sid}={path}" if path else sid)
+    return keys
 
 
 def _file_ref(ref: dict, ctx: ServiceContext, secret: bool) -> dict:
@@ -132,7 +159,8 @@ def _volume(vol: dict, ctx: ServiceContext) -> dict:
     if isinstance(bind, dict):
         bind = dict(bind)
         if "create_host_path" in bind:
-            if n.to_bool(bind["create_host_path"], ctx.where("volumes.bind.create_host_path")):
+            if n.to_bool(bind["create_host_path"], ctx.where("volumes.bind.create_host_path"),
+                         ctx.warn):
                 bind["create_host_path"] = True
             else:
                 del bind["create_host_path"]
@@ -190,6 +218,18 @@ def _device_request(d: dict) -> dict:
     return out
 
 
+def _depends_on(deps: dict, ctx: ServiceContext) -> dict:
+    """``restart`` given as a string (the schema allows one) becomes a boolean, with the
+    YAML 1.1 warning for ``yes``/``no``/..."""
+    out = {}
+    for name, dep in deps.items():
+        if isinstance(dep, dict) and isinstance(dep.get("restart"), str):
+            dep = dict(dep, restart=n.to_bool(dep["restart"], ctx.where(f"depends_on.{name}.restart"),
+                                              ctx.warn))
+        out[name] = dep
+    return out
+
+
 def normalize_service(svc: dict, ctx: ServiceContext) -> dict:
     """The printed form of one service (after merge/extends; before profile filtering)."""
     out = dict(svc)
@@ -202,6 +242,8 @@ def normalize_service(svc: dict, ctx: ServiceContext) -> dict:
             out[key] = n.to_bool(out[key], ctx.where(key), ctx.warn)
             if out[key] is False and key not in ("init", "attach"):
                 del out[key]
+    if isinstance(out.get("depends_on"), dict):
+        out["depends_on"] = _depends_on(out["depends_on"], ctx)
     for key in ("command", "entrypoint"):
         if key in out and out[key] is not None:
             out[key] = n.command(out[key])

@@ -11,7 +11,8 @@ Each case runs with a clean environment (PATH, HOME and the case's env only). Ab
 the case directory are written as "$CASE_DIR" so the recordings are portable.
 Files written: expected.json (ok + --format json), expected.txt (other ok outputs),
 or expected.err.txt + expected.exit (error cases); with "warnings": true in case.json also
-expected.warnings.txt (the messages of Docker Compose's warnings, sorted). Stale expected files are removed.
+expected.warnings.txt (Docker Compose's warning lines with the time value as <TIME>,
+sorted). Stale expected files are removed.
 
 `python -m tests.conformance.record --schema-probes` refreshes Docker Compose's verdicts in
 schema_probes.json (small single-file snippets used by tests/test_schema.py): "accept",
@@ -52,20 +53,28 @@ def record_case(case: harness.Case, binary: str) -> str:
             return "MISMATCH (docker accepted an error case)"
         (case.directory / "expected.err.txt").write_text(harness.portable(case, result.stderr))
         (case.directory / "expected.exit").write_text(f"{result.returncode}\n")
+        if case.warnings:
+            _write_warnings(case, result.stderr)
         return "error recorded"
     if result.returncode != 0:
         return "MISMATCH (docker rejected: " + result.stderr.strip().splitlines()[-1][:200] + ")"
     if case.warnings:
-        # Go map order is random: the messages are kept (and compared) sorted
-        messages = sorted(harness.docker_warnings(harness.portable(case, result.stderr)))
-        (case.directory / harness.WARNINGS_FILE).write_text("".join(m + "\n" for m in messages))
+        _write_warnings(case, result.stderr)
     output = harness.portable(case, result.stdout)
-    if case.output_is_json:
+    if case.output_is_json and case.compare == "json-text":
+        case.expected_ok_file.write_text(output)      # Docker's bytes (Go encoding/json)
+    elif case.output_is_json:
         parsed = json.loads(output)
         case.expected_ok_file.write_text(json.dumps(parsed, indent=2, sort_keys=True) + "\n")
     else:
         case.expected_ok_file.write_text(output)
     return "ok recorded"
+
+
+def _write_warnings(case: harness.Case, stderr: str) -> None:
+    # Go map order is random: the lines are kept (and compared) sorted
+    lines = harness.warning_lines(harness.portable(case, stderr))
+    (case.directory / harness.WARNINGS_FILE).write_text("".join(m + "\n" for m in lines))
 
 
 PROBES_FILE = Path(__file__).resolve().parent / "schema_probes.json"
