@@ -172,7 +172,7 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp) -> LoadedCo
     for sname, svc in services_in.items():
         svc = dict(svc or {})
         sctx = ServiceContext(sname, ctx.project_dir, env, resolve_paths=opts.resolve_paths,
-                              warn=opts.warn)
+                              warn=opts.warn, normalize=opts.normalize)
         svc = normalize_service(svc, sctx)
         if opts.normalize:
             _implicit_depends(svc)

@@ -11,8 +11,9 @@ from .shortsyntax import scalar_str
 
 class ServiceContext:
     def __init__(self, name: str, base_dir: str, env: dict, *, resolve_paths: bool = True,
-                 warn=None) -> None:
+                 warn=None, normalize: bool = True) -> None:
         self.name = name
+        self.normalize = normalize          # False = --no-normalize (no default dockerfile)
         self.base_dir = base_dir
         self.env = env
         self.resolve_paths = resolve_paths
@@ -62,7 +63,7 @@ def _build(build: dict, ctx: ServiceContext) -> dict:
     if not n.is_remote_context(context):
         context = ctx.path(context)
     out["context"] = context
-    if "dockerfile" not in out and "dockerfile_inline" not in out:
+    if "dockerfile" not in out and "dockerfile_inline" not in out and ctx.normalize:
         out["dockerfile"] = "Dockerfile"
     if "args" in out:
         args = {}
