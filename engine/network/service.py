@@ -92,12 +92,10 @@ class NetworkService:
     def remove(self, name_or_id: str, *, predefined: bool = False) -> None:
         """Remove an unused network. The default ``bridge`` network is predefined (like
         Docker's) and only goes with ``predefined=True`` (engine cleanup)."""
-        try:
-            rec = self._find(name_or_id)
-        except NotFound:
-            if name_or_id == DEFAULT_NETWORK:          # not used yet: still Docker's predefined
-                raise Conflict(f"{name_or_id} is a pre-defined network and cannot be removed") from None
-            raise
+        if name_or_id == DEFAULT_NETWORK and not predefined:     # without creating it first
+            raise Conflict(f"{name_or_id} is a pre-defined network and cannot be removed")
+        rec = store.find(self.layout, name_or_id) if name_or_id == DEFAULT_NETWORK \
+            else self._find(name_or_id)
         if rec.get("predefined") or (rec.get("default") and not predefined):
             raise Conflict(f"{rec['name']} is a pre-defined network and cannot be removed")
         # no host lock: deleting rules (one atomic restore) and a device never races a subnet
@@ -121,7 +119,13 @@ class NetworkService:
     def list(self, filters: dict | None = None) -> list[NetworkInfo]:
         """Our networks and Docker's predefined ``host`` and ``none`` (never stored)."""
         out = []
-        for rec in store.all_records(self.layout) + predefined.records(self.layout):
+        records = store.all_records(self.layout)
+        if not any(rec.get("default") for rec in records) and _matches(_UNMADE_DEFAULT, filters or {}):
+            # Docker always lists "bridge" (docker0 exists); made only when the filters could
+            # show it (compose's label lookups never make it)
+            self.default_network()
+            records = store.all_records(self.layout)
+        for rec in records + predefined.records(self.layout):
             if _matches(rec, filters or {}):
                 out.append(store.to_info(rec, self._live_endpoints(rec)))
         return out
@@ -133,6 +137,8 @@ class NetworkService:
         try:
             return store.find(self.layout, name_or_id)
         except NotFound:
+            if name_or_id == DEFAULT_NETWORK:
+                return self.default_network()       # exists before first use, like docker0
             rec = predefined.find(self.layout, name_or_id)
             if rec is None:
                 raise
@@ -238,7 +244,8 @@ class NetworkService:
                     store.write_attached(self.layout, rec["id"], att)
 
     def default_network(self) -> dict:
-        """The record of the default "bridge" network (docker0-like), created on first use."""
+        """The record of the default "bridge" network (docker0-like), created on first use
+        (or first listing); its bridge then stays until an explicit remove(predefined=True)."""
         try:
             return store.find(self.layout, DEFAULT_NETWORK)
         except NotFound:
@@ -317,6 +324,10 @@ def _ipv6_pool(spec: NetworkSpec, ours6: list) -> dict:
 def _foreign_bridge_routes() -> list:
     """Subnets routed to other pycompose engines' bridges on this host."""
     return [net for dev, net in ipam.host_route_table() if dev.startswith(bridge.BRIDGE_PREFIX)]
+
+
+# what the default network's record would match on before it exists (its id is not known yet)
+_UNMADE_DEFAULT = {"name": DEFAULT_NETWORK, "driver": "bridge", "labels": {}, "id": "", "default": True}
 
 
 def _matches(rec: dict, filters: dict) -> bool:

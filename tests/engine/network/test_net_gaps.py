@@ -200,7 +200,8 @@ def test_predefined_host_and_none_networks(net_engine, busybox_image, capsys):
         assert set(net_engine.networks.inspect("none").containers) == {on_none.id}
         capsys.readouterr()
         assert cli(root + ["network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"]) == 0
-        assert capsys.readouterr().out.splitlines() == ["host host local", "none null local"]
+        assert capsys.readouterr().out.splitlines() == ["bridge bridge local", "host host local",
+                                                        "none null local"]   # like docker0
         assert cli(root + ["network", "inspect", "host", "none"]) == 0
         docs = json.loads(capsys.readouterr().out)
         assert [(d["Name"], d["Driver"], d["IPAM"]["Config"]) for d in docs] == [

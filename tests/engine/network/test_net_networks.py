@@ -102,7 +102,9 @@ def test_cli(net_engine, capsys):
     assert cli(root + ["network", "ls"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["NETWORK", "ID", "NAME", "DRIVER", "SCOPE"]
-    assert out[1].split() == [net_id[:12], name, "bridge", "local"]
+    rows = [line.split() for line in out[1:]]
+    assert [net_id[:12], name, "bridge", "local"] in rows
+    assert [r[1] for r in rows] == ["bridge", name, "host", "none"]    # bridge like docker0
     assert cli(root + ["network", "ls", "--format", "json", "--filter", "label=team=h5"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert row["Name"] == name and row["Internal"] == "true" and row["Labels"] == "team=h5"
@@ -119,4 +121,4 @@ def test_cli(net_engine, capsys):
     assert cli(root + ["network", "rm", "-f", "missing-net"]) == 0
     assert cli(root + ["network", "ls", "-q"]) == 0           # only Docker's predefined ones
     assert capsys.readouterr().out.split() == [net_engine.networks.inspect(n).id[:12]
-                                               for n in ("host", "none")]
+                                               for n in ("bridge", "host", "none")]
