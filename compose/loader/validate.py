@@ -112,9 +112,10 @@ def _message(error) -> str:
         expected = expected if isinstance(expected, list) else [expected]
         return "must be " + " or ".join(_ARTICLE.get(t, t) for t in expected)
     if error.validator in ("oneOf", "anyOf") and error.context:
+        focus = _focus(error)
+        if focus is not error:
+            return _message(focus)
         deepest = max(error.context, key=lambda e: len(list(e.absolute_path)))
-        if len(list(deepest.absolute_path)) > len(list(error.absolute_path)):
-            return _message(deepest)
         types = [e.validator_value for e in error.context if e.validator == "type"]
         if types and len(types) == len(error.context):
             flat = [t for v in types for t in (v if isinstance(v, list) else [v])]
@@ -123,7 +124,22 @@ def _message(error) -> str:
     return error.message
 
 
+def _focus(error):
+    """The error a oneOf/anyOf failure is explained by (the deepest alternative's, when one
+    went deeper), so the path names the offending key like its message does."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        deepest = max(error.context, key=lambda e: len(list(e.absolute_path)))
+        if len(list(deepest.absolute_path)) > len(list(error.absolute_path)):
+            return _focus(deepest)
+        # the alternative of the right type explains it (e.g. an unknown key in a mapping)
+        non_type = [e for e in error.context if e.validator != "type"]
+        if non_type and len(non_type) < len(error.context):
+            return _focus(non_type[0])
+    return error
+
+
 def _issue_path(error) -> str:
+    error = _focus(error)
     path = _dotted(error.absolute_path)
     if error.validator == "additionalProperties":
         keys = _unknown_keys(error)
