@@ -5,6 +5,7 @@ status re-derived from the kernel on every read.
     <root>/containers/<id>/state.json    status, pid + start time, shim pid + start time,
                                          exit code, times, OOMKilled, health, ports, cgroup
     <root>/containers/<id>/<id>-json.log logs (json-file)
+    <root>/containers/<id>/name          symlink whose target is the name (cheap name lookup)
     <runroot>/containers/<id>/           plan.json, attach.sock, stop-requested (run state)
 
 A container is running iff its recorded PID 1 is alive with the recorded start time and is
@@ -26,6 +27,7 @@ from engine.types import ContainerInfo, ContainerSpec, ContainerState, HealthSta
 from .serial import from_dict
 from .shimstate import StateFile, alive
 
+NAME_LINK = "name"          # <container dir>/name -> "<container name>" (symlink), see name_of
 NAME_RE = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 ADJECTIVES = ("brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "kind", "lucid",
               "merry", "nifty", "quirky", "sharp", "sleepy", "tender", "vivid", "witty", "zen")
@@ -65,13 +67,33 @@ class ContainerStore:
         return cfg
 
     def save_config(self, cfg: dict) -> None:
+        """Write config.json and keep the ``name`` link (see name_of) in step with it: a link
+        that would disagree is removed first and made again after the config, so a crash in
+        between leaves no link (-> config read), never a wrong one."""
+        link = self.layout.container_dir(cfg["id"]) / NAME_LINK
+        if _read_link(link) not in (None, cfg["name"]):
+            link.unlink(missing_ok=True)
         if cfg.get("auto_remove"):
             # gone when it stops anyway: atomic, but no fsync on the `run --rm` path
             from .shimstate import write_json_fast
             os.makedirs(self.layout.container_dir(cfg["id"]), exist_ok=True)
             write_json_fast(str(self.config_path(cfg["id"])), cfg)
-            return
-        write_json(self.config_path(cfg["id"]), cfg)
+        else:
+            write_json(self.config_path(cfg["id"]), cfg)
+        if _read_link(link) != cfg["name"]:
+            tmp = link.with_name(f".{NAME_LINK}.{os.getpid()}")
+            tmp.unlink(missing_ok=True)
+            os.symlink(cfg["name"], tmp)
+            os.replace(tmp, link)
+
+    def name_of(self, cid: str) -> str:
+        """The container's name: one readlink of ``<dir>/name`` (a symlink whose target is the
+        name; no config.json read and parse), or config.json when the link is missing
+        (containers from before the link, or a crash between config and link)."""
+        name = _read_link(self.layout.container_dir(cid) / NAME_LINK)
+        if name is None:
+            name = _read_config(self.config_path(cid)).get("name", "")
+        return name
 
     def ids(self) -> list[str]:
         try:
@@ -88,8 +110,7 @@ class ContainerStore:
         if ref in ids:
             return ref
         for cid in ids:
-            cfg = _read_config(self.config_path(cid))
-            if cfg.get("name") == ref:
+            if self.name_of(cid) == ref:
                 return cid
         matches = [cid for cid in ids if cid.startswith(ref)] if re.fullmatch(r"[0-9a-f]+", ref) else []
         if len(matches) == 1:
@@ -101,7 +122,7 @@ class ContainerStore:
 
     def name_owner(self, name: str) -> str | None:
         for cid in self.ids():
-            if _read_config(self.config_path(cid)).get("name") == name:
+            if self.name_of(cid) == name:
                 return cid
         return None
 
@@ -174,6 +195,13 @@ class ContainerStore:
         cfg = self.load_config(cid)
         st = self.live_state(cid, cfg)
         return build_info(cfg, st)
+
+
+def _read_link(path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def _read_config(path) -> dict:
