@@ -144,8 +144,9 @@ class Layout:
             d.mkdir(parents=True, exist_ok=True)
 
 
-def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same dir, fsync, rename, fsync dir."""
+def atomic_write(path: Path, data: bytes | str, mode: int = 0o644, *, sync_dir: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same dir, fsync, rename, fsync dir
+    (``sync_dir=False``: not the dir, for a private dir that is itself renamed into place)."""
     if isinstance(data, str):
         data = data.encode()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +164,8 @@ def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
         except FileNotFoundError:
             pass
         raise
+    if not sync_dir:
+        return
     dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(dfd)
@@ -170,8 +173,8 @@ def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
         os.close(dfd)
 
 
-def write_json(path: Path, obj) -> None:
-    atomic_write(path, json.dumps(obj, indent=1, sort_keys=True))
+def write_json(path: Path, obj, *, sync_dir: bool = True) -> None:
+    atomic_write(path, json.dumps(obj, indent=1, sort_keys=True), sync_dir=sync_dir)
 
 
 def read_json(path: Path, default=None):

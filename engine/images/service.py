@@ -129,8 +129,9 @@ class ImageService:
     def _no_blob(_i: int):
         raise ImageError("scratch has no layers")
 
-    def release_rootfs(self, key: str) -> None:
-        self.snapshots.release(key)
+    def release_rootfs(self, key: str, *, defer: bool = False) -> Optional[str]:
+        """``defer``: rename only, return the path to delete (see Snapshotter.release)."""
+        return self.snapshots.release(key, defer=defer)
 
     def ensure_unpacked(self, img: Image, on_event: Optional[Callable] = None) -> None:
         layers, diff_ids, chain = img.layers, img.diff_ids, img.chain

@@ -98,12 +98,16 @@ class ContainerService(ops.OpsMixin):
         return self.store.info(self.store.resolve(id_or_name))
 
     def list(self, all: bool = False, filters: Optional[dict] = None) -> list[ContainerInfo]:
+        from .store import build_info
         out = []
         for cid in self.store.ids():
             try:
-                info = self.store.info(cid)
+                cfg = self.store.load_config(cid)
             except NotFound:
                 continue
+            if not _config_matches(cid, cfg, filters or {}):
+                continue            # label/name/id from the config: no state read, no info built
+            info = build_info(cfg, self.store.live_state(cid, cfg))
             if not all and not info.state.running and info.state.status != "restarting":
                 continue
             if _matches(info, filters or {}):
@@ -362,11 +366,22 @@ class ContainerService(ops.OpsMixin):
         if recorded.get("mounts") or cfg["spec"].get("mounts") or \
                 cfg["spec"].get("volumes_from"):
             deps.release_mounts(self.engine, cid, volumes)
+        trash = []
         try:
-            self.engine.images.release_rootfs(cid)
+            trash.append(self.engine.images.release_rootfs(cid, defer=True))
         except NotFound:
             pass
-        shutil.rmtree(self.layout.container_dir(cid), ignore_errors=True)
+        # renamed away at once (gone for every reader), deleted by a background rm: the
+        # unlinks were most of a removal's time (engine/trash.py)
+        cdir = self.layout.container_dir(cid)
+        try:
+            dest = self.engine.images.snapshots.trash_path()
+            os.rename(cdir, dest)
+            trash.append(str(dest))
+        except OSError:
+            shutil.rmtree(cdir, ignore_errors=True)
+        from engine.trash import discard
+        discard(trash)
         for path in (self.layout.rootfs_mount(cid), self.layout.container_run_dir(cid)):
             shutil.rmtree(path, ignore_errors=True)
 
@@ -427,6 +442,28 @@ def _start_error(cid: str, report: dict) -> str:
     msg = report.get("error") or "unknown error"
     return (f"failed to start container {cid[:12]}: unable to start container process: "
             f"{msg}")
+
+
+def _config_matches(cid: str, cfg: dict, filters: dict) -> bool:
+    """The label / name / id filters checked on the raw config (the cheap part of _matches;
+    _matches still checks everything on the built info)."""
+    for key in ("label", "name", "id"):
+        values = filters.get(key)
+        values = [values] if isinstance(values, str) else list(values or ())
+        if not values:
+            continue
+        if key == "label":
+            labels = (cfg.get("spec") or {}).get("labels") or {}
+            for want in values:
+                k, sep, v = want.partition("=")
+                if k not in labels or (sep and labels[k] != v):
+                    return False
+        elif key == "name":
+            if not any(v.lstrip("/") in cfg.get("name", "") for v in values):
+                return False
+        elif not any(cid.startswith(v) for v in values):
+            return False
+    return True
 
 
 def _matches(info: ContainerInfo, filters: dict) -> bool:

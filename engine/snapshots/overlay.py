@@ -163,7 +163,12 @@ class Snapshotter:
                 for i, _chain_id in enumerate(chain):
                     with open_blob(i) as blob:
                         apply_layer(blob, staging / "fs", "delete", f"layer {i + 1}")
-            write_json(staging / "meta.json", dict(meta, type="overlay" if use_overlay else "bind"))
+            # file fsync kept (its content is durable before the rename that publishes it);
+            # no fsync of the staging dir: it is renamed into active/ right after, so that
+            # fsync made nothing durable that a crash could need (the rename itself was never
+            # synced: a crash before the container's fsync'd config.json loses both alike)
+            write_json(staging / "meta.json", dict(meta, type="overlay" if use_overlay else "bind"),
+                       sync_dir=False)
             adir.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, adir)
@@ -225,10 +230,12 @@ class Snapshotter:
             shutil.rmtree(staging, ignore_errors=True)
         return target / "fs"
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, *, defer: bool = False) -> Optional[str]:
+        """Remove the active snapshot ``key``. ``defer``: only rename it out of sight and
+        return the renamed path (the caller deletes it, engine/trash.py)."""
         adir = self.active_dir(key)
         if not adir.exists():
-            return
+            return None
         mountpoint = _mounted_with_upper(str(adir / "fs"))
         if mountpoint:
             from ..errors import Conflict
@@ -240,7 +247,16 @@ class Snapshotter:
             os.rename(adir, trash)
         except OSError as e:
             raise ImageError(f"cannot release the root filesystem of {key}: {e.strerror}") from None
+        if defer:
+            return str(trash)
         shutil.rmtree(trash, ignore_errors=True)
+        return None
+
+    def trash_path(self) -> Path:
+        """A fresh ``tmp/rm-*`` name on the store's filesystem (cleaned by clean_staging)."""
+        path = self.root / "tmp" / ("rm-" + os.urandom(16).hex())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
 
     def clean_staging(self, older_than: float = 3600.0) -> None:
         """Remove staging dirs left by crashed processes (unpacks and removals)."""
