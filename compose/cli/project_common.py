@@ -16,7 +16,7 @@ def load_options(opts, services=()):
     return LoadOptions(files=list(opts.files), project_name=opts.project_name,
                        project_directory=opts.project_directory, env_files=list(opts.env_files),
                        profiles=list(opts.profiles), services=list(services),
-                       on_warning=lambda m: sys.stderr.write(f"WARN[0000] {m}\n"))
+                       on_warning=_warn)
 
 
 def load_project(ctx, services=()):
@@ -127,3 +127,10 @@ def confirm(question: str) -> bool:
     except (OSError, ValueError):
         answer = ""
     return answer.strip().lower() in ("y", "yes", "true", "1", "t")
+
+
+def _warn(message: str) -> None:
+    """A warning as Docker Compose (logrus) prints it: WARN[0000] on a terminal, else
+    time=… level=warning msg=…"""
+    from compose.loader.logwarn import warn
+    warn(message)

@@ -19,7 +19,7 @@ def make_watcher(ctx, project, services, *, prune: bool = True, quiet: bool = Fa
     """A compose.watch Watcher for ``services`` (all when empty) of ``project``."""
     from compose.watch.loop import Watcher
     from compose.watch.rules import load_targets
-    targets = load_targets(project, services, warn=lambda m: sys.stderr.write(f"WARN[0000] {m}\n"))
+    targets = load_targets(project, services, warn=_warn)
     render = None if quiet else pc.renderer(ctx)
     return Watcher(pc.engine(ctx), project, targets, log=_log, prune=prune, quiet=quiet,
                    on_event=render)
@@ -67,3 +67,10 @@ def watch(ctx: typer.Context,
 
 def register(root: typer.Typer, groups: dict) -> None:
     root.command("watch", help="Watch build context for service and rebuild/refresh containers when files are updated")(watch)
+
+
+def _warn(message: str) -> None:
+    """A warning as Docker Compose (logrus) prints it: WARN[0000] on a terminal, else
+    time=… level=warning msg=…"""
+    from compose.loader.logwarn import warn
+    warn(message)
