@@ -11,6 +11,8 @@ from compose.errors import ComposeError, OperationFailed, UsageError
 
 from . import project_common as pc
 
+SIGPIPE_STATUS = 141            # a reader that went away: Docker Compose dies of SIGPIPE
+
 
 def _env_pairs(values) -> dict:
     out = {}
@@ -24,11 +26,33 @@ def _env_pairs(values) -> dict:
 
 
 def _writer(stream):
-    """A callable the engine feeds bytes to (works with real fds and captured streams)."""
+    """A callable the engine feeds bytes to (works with real fds and captured streams).
+
+    A reader that went away (``exec ... | head -1``) ends the copying quietly, as Docker does:
+    SystemExit stops the engine's output thread without a traceback (threads ignore it), the
+    thread closes its pipe so the command gets SIGPIPE, and the stream now points at
+    /dev/null, so the flush at interpreter exit stays quiet too. ``write.broken`` tells the
+    command to exit 141, the status of Docker Compose (killed by SIGPIPE)."""
     def write(data: bytes) -> None:
-        stream.buffer.write(data)
-        stream.flush()
+        try:
+            stream.buffer.write(data)
+            stream.flush()
+        except BrokenPipeError:
+            write.broken = True
+            _to_devnull(stream)
+            raise SystemExit(SIGPIPE_STATUS) from None
+    write.broken = False
     return write
+
+
+def _to_devnull(stream) -> None:
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):     # a captured stream: nothing to redirect
+        return
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _has_input() -> bool:
@@ -74,9 +98,9 @@ def exec_(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVIC
     stdin_src = sys.stdin.buffer if interactive and not detach and (use_tty or _has_input()) else None
     spec = ExecSpec(cmd=tuple(command), env=_env_pairs(env), user=user or "", working_dir=workdir or "",
                     tty=use_tty, stdin=stdin_src is not None, privileged=privileged, detach=detach)
-    code = engine.containers.exec(c.id, spec, stdin=stdin_src,
-                                  stdout=_writer(sys.stdout), stderr=_writer(sys.stderr))
-    raise typer.Exit(code or 0)
+    out, err = _writer(sys.stdout), _writer(sys.stderr)
+    code = engine.containers.exec(c.id, spec, stdin=stdin_src, stdout=out, stderr=err)
+    raise typer.Exit(SIGPIPE_STATUS if out.broken or err.broken else code or 0)
 
 
 def run(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"),

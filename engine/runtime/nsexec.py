@@ -12,6 +12,7 @@ Used by ``exec`` and by the shim's healthchecks.
 from __future__ import annotations
 
 import os
+import signal
 
 from . import process, syscalls as sc
 
@@ -43,6 +44,7 @@ def _helper(pid1: int, cgroup_procs, proc: dict, stdio, errw: int) -> None:
         for target, fd in enumerate(stdio):
             if fd is not None and fd != target:
                 os.dup2(fd, target, inheritable=True)
+        _close_inherited({errw, proc.get("console_fd", -1)})
         process._join_cgroups(cgroup_procs)
         _join(pid1)
         child = os.fork()
@@ -61,8 +63,23 @@ def _helper(pid1: int, cgroup_procs, proc: dict, stdio, errw: int) -> None:
         process.fail(errw, 126, f"exec failed: {e}")
 
 
+def _close_inherited(keep: set) -> None:
+    """Close every fd the helper got from its caller besides stdio and ``keep``: above all
+    the caller's ends of the stdio pipes. Held here, a reader that went away (``exec ... |
+    head -1``) would never reach the command as EPIPE/SIGPIPE: it would block for ever."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass                            # the listing's own directory fd
+
+
 def _command(proc: dict, errw: int) -> None:
     try:
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):   # ignored by Python; SIG_IGN survives exec
+            signal.signal(sig, signal.SIG_DFL)
         os.setsid()
         if proc.get("tty"):
             if proc.get("console_fd", -1) >= 0:
