@@ -37,6 +37,8 @@ def engine_dirs(tmp_path_factory):
     runroot = Path("/run") / f"pc-{uuid.uuid4().hex[:8]}"
     runroot.mkdir(parents=True)
     yield root, runroot
+    from tests.fixtures.base import remove_default_bridges
+    remove_default_bridges(root)           # the default bridge outlives its containers (docker0)
     shutil.rmtree(runroot, ignore_errors=True)
 
 
