@@ -386,11 +386,11 @@ class ContainerService(ops.OpsMixin):
             shutil.rmtree(path, ignore_errors=True)
 
     def _drop_locks(self, cid: str) -> None:
-        try:
-            os.unlink(self.store.op_lock(cid))
-            os.unlink(self.layout.lock_file(f"container-{cid}"))
-        except OSError:
-            pass
+        for lock in (self.store.op_lock(cid), self.layout.lock_file(f"container-{cid}")):
+            try:
+                os.unlink(lock)
+            except OSError:                # each on its own: a missing one must not keep the other
+                pass
 
     def wait(self, id: str, condition: str = "not-running", timeout: Optional[float] = None) -> int:
         try:

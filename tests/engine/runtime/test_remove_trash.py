@@ -62,3 +62,14 @@ def test_discard_from_parallel_threads(tmp_path):
     while any(d.exists() for d in doomed) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not any(d.exists() for d in doomed)
+
+
+@pytest.mark.root
+def test_removal_drops_both_lock_files(engine, busybox_image):
+    info = engine.containers.create(ContainerSpec(image="busybox", command=("true",)))
+    op_lock = engine.containers.store.op_lock(info.id)
+    state_lock = engine.layout.lock_file(f"container-{info.id}")
+    op_lock.unlink(missing_ok=True)                  # one of them already gone
+    assert state_lock.exists()
+    engine.containers.remove(info.id)
+    assert not op_lock.exists() and not state_lock.exists()
