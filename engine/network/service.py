@@ -17,7 +17,7 @@ import ipaddress
 import re
 import shutil
 
-from ..errors import Conflict, InvalidArgument, NotFound
+from ..errors import Conflict, InvalidArgument, NetworkError, NotFound
 from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
 from . import bridge, firewall, ipam, predefined, store
 from .netns import is_netns
@@ -122,8 +122,11 @@ class NetworkService:
         records = store.all_records(self.layout)
         if not any(rec.get("default") for rec in records) and _matches(_UNMADE_DEFAULT, filters or {}):
             # Docker always lists "bridge" (docker0 exists); made only when the filters could
-            # show it (compose's label lookups never make it)
-            self.default_network()
+            # show it (compose's label lookups never make it); a listing never fails for it
+            try:
+                self.default_network()
+            except NetworkError:
+                pass
             records = store.all_records(self.layout)
         for rec in records + predefined.records(self.layout):
             if _matches(rec, filters or {}):
