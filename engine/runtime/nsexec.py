@@ -44,6 +44,10 @@ def _helper(pid1: int, cgroup_procs, proc: dict, stdio, errw: int) -> None:
         for target, fd in enumerate(stdio):
             if fd is not None and fd != target:
                 os.dup2(fd, target, inheritable=True)
+        try:
+            signal.set_wakeup_fd(-1)            # the caller's (the shim's): closed below
+        except ValueError:
+            pass
         _close_inherited({errw, proc.get("console_fd", -1)})
         process._join_cgroups(cgroup_procs)
         _join(pid1)
