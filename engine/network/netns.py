@@ -10,7 +10,6 @@ touching the rest of the process; it exits afterwards and never returns to the h
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import threading
@@ -21,26 +20,37 @@ CLONE_NEWNET = 0x40000000
 MS_BIND = 4096
 MNT_DETACH = 2
 
-_libc = ctypes.CDLL(None, use_errno=True)    # libc is already in the process
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
-                        ctypes.c_char_p]
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_LIBC = []
+
+
+def _lib():
+    """libc through ctypes, loaded on first use (a CLI call that only checks for a netns with
+    is_netns never imports ctypes)."""
+    if not _LIBC:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)    # libc is already in the process
+        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                               ctypes.c_ulong, ctypes.c_char_p]
+        libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        _LIBC.append(libc)
+    return _LIBC[0]
 
 
 def _check(ret: int, what: str) -> None:
     if ret != 0:
+        import ctypes
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    _check(_libc.mount(source.encode() if source else None, target.encode(),
+    _check(_lib().mount(source.encode() if source else None, target.encode(),
                        fstype.encode() if fstype else None, flags,
                        data.encode() if data else None), f"mount {target}")
 
 
 def umount(target: str, flags: int = MNT_DETACH) -> None:
-    _check(_libc.umount2(target.encode(), flags), f"umount {target}")
+    _check(_lib().umount2(target.encode(), flags), f"umount {target}")
 
 
 def _in_thread(fn, *args):
@@ -64,7 +74,7 @@ def _in_thread(fn, *args):
 def _setns(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        _check(_libc.setns(fd, CLONE_NEWNET), f"setns {path}")
+        _check(_lib().setns(fd, CLONE_NEWNET), f"setns {path}")
     finally:
         os.close(fd)
 
@@ -98,7 +108,7 @@ def create_netns(path: str, sysctls: dict | None = None) -> None:
         pass
 
     def make():
-        _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+        _check(_lib().unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
         mount(f"/proc/self/task/{threading.get_native_id()}/ns/net", path, None, MS_BIND)
         _lo_up()
         _write_sysctls(sysctls or {})
