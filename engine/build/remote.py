@@ -32,25 +32,31 @@ def fetch(run, url: str, node, checksum: str | None) -> Download:
         raise BuildError(f"{where}: ADD {url}: git sources are not supported by pycompose")
     if parsed.scheme not in ("http", "https"):
         raise BuildError(f"{where}: ADD {url}: unsupported URL scheme {parsed.scheme!r}")
-    import httpx
     target_dir = Path(run.cache.root) / "downloads"
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / hashlib.sha256(url.encode()).hexdigest()[:24]
+    digest = "sha256:" + download(url, target, f"{where}: ADD failed: cannot download {url}",
+                                  TIMEOUT)
+    if checksum and checksum != digest:
+        raise BuildError(f"{where}: ADD {url}: checksum mismatch: expected {checksum}, got {digest}")
+    name = posixpath.basename(parsed.path.rstrip("/")) or "index.html"
+    return Download(name, target, digest)
+
+
+def download(url: str, target: Path, failure: str, timeout: float) -> str:
+    """GET ``url`` into ``target`` -> the sha256 hex digest of the body. Any failure is a
+    BuildError starting with ``failure`` (an HTTP status, or the transport error and a hint
+    that this machine may be offline)."""
+    import httpx
     h = hashlib.sha256()
     try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=TIMEOUT) as resp:
+        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as resp:
             if resp.status_code >= 400:
-                raise BuildError(f"{where}: ADD failed: cannot download {url}: "
-                                 f"HTTP {resp.status_code}")
+                raise BuildError(f"{failure}: HTTP {resp.status_code}")
             with open(target, "wb") as f:
                 for chunk in resp.iter_bytes():
                     h.update(chunk)
                     f.write(chunk)
     except httpx.HTTPError as e:
-        raise BuildError(f"{where}: ADD failed: cannot download {url}: {e or type(e).__name__} "
-                         "(is the network reachable?)") from None
-    digest = "sha256:" + h.hexdigest()
-    if checksum and checksum != digest:
-        raise BuildError(f"{where}: ADD {url}: checksum mismatch: expected {checksum}, got {digest}")
-    name = posixpath.basename(parsed.path.rstrip("/")) or "index.html"
-    return Download(name, target, digest)
+        raise BuildError(f"{failure}: {e or type(e).__name__} (is the network reachable?)") from None
+    return h.hexdigest()

@@ -132,26 +132,14 @@ def _fetch_git(run, text: str, vertex) -> Path:
 
 
 def _fetch_http(run, url: str, vertex) -> Path:
-    import httpx
     base = Path(run.cache.root) / "remote"
     base.mkdir(parents=True, exist_ok=True)
     work = run.cache.scratch()
     try:
         body = work / "body"
-        h = hashlib.sha256()
-        try:
-            with httpx.stream("GET", url, follow_redirects=True, timeout=30.0) as resp:
-                if resp.status_code >= 400:
-                    raise BuildError(f"unable to download remote context {url}: "
-                                     f"HTTP {resp.status_code}")
-                with open(body, "wb") as f:
-                    for chunk in resp.iter_bytes():
-                        h.update(chunk)
-                        f.write(chunk)
-        except httpx.HTTPError as e:
-            raise BuildError(f"unable to download remote context {url}: "
-                             f"{e or type(e).__name__} (is the network reachable?)") from None
-        target = base / f"http-{h.hexdigest()[:24]}"
+        from .remote import download
+        digest = download(url, body, f"unable to download remote context {url}", 30.0)
+        target = base / f"http-{digest[:24]}"
         if not target.is_dir():
             tree = work / "tree"
             tree.mkdir()
@@ -161,7 +149,7 @@ def _fetch_http(run, url: str, vertex) -> Path:
             except OSError:
                 if not target.is_dir():
                     raise
-        vertex.log(f"{url}: sha256:{h.hexdigest()}")
+        vertex.log(f"{url}: sha256:{digest}")
         return target
     finally:
         run.cache.discard(work)
