@@ -14,6 +14,7 @@ for the build context (``--chown`` overrides; ``COPY --from`` keeps the source o
 from __future__ import annotations
 
 import bz2
+import errno
 import lzma
 import os
 import posixpath
@@ -23,35 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuildError
-
-MAX_SYMLINKS = 40
+from ..pathsafe import secure_join
 
 
 def resolve_in_root(root: str, path: str, follow_last: bool = True) -> str:
-    """Host path of container path ``path``, resolving symlinks as if ``root`` were /."""
-    parts = [p for p in posixpath.normpath("/" + path).split("/") if p]
-    resolved: list[str] = []
-    links = 0
-    while parts:
-        part = parts.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        if part == ".":
-            continue
-        host = os.path.join(root, *resolved, part)
-        if os.path.islink(host) and (parts or follow_last):
-            links += 1
-            if links > MAX_SYMLINKS:
-                raise BuildError(f"too many levels of symbolic links in {path}")
-            target = os.readlink(host)
-            if target.startswith("/"):
-                resolved = []
-            parts = [p for p in target.split("/") if p] + parts
-            continue
-        resolved.append(part)
-    return os.path.join(root, *resolved)
+    """Host path of container path ``path``, resolving symlinks as if ``root`` were /
+    (``..`` is cleaned lexically first, as BuildKit does for Dockerfile paths)."""
+    try:
+        return secure_join(root, posixpath.normpath("/" + path), follow_last=follow_last)
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise
+        raise BuildError(f"too many levels of symbolic links in {path}") from None
 
 
 def _read_db(root: str, name: str) -> list[list[str]]:
