@@ -27,16 +27,8 @@ class Error:
     context: list = field(default_factory=list)
 
 
-_TYPES = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
-}
+# JSON Schema's type tests: one table for both validators (schemafast is loaded first anyway).
+from .schemafast import _TYPE_TESTS as _TYPES  # noqa: E402
 
 
 class Validator:
