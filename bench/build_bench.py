@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from _tools import pycompose_cli  # noqa: E402  (bench/ is sys.path[0])
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -103,7 +104,7 @@ def setup_tools(tmp: Path, only: str) -> list[Tool]:
                    PYCOMPOSE_RUNROOT=f"/run/pycompose-bench-{uuid.uuid4().hex[:6]}",
                    PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=str(tmp / "pyc"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        argv = [sys.executable, "-m", "compose"]
+        argv = pycompose_cli()            # the installed console script, as users run it
         subprocess.run([*argv, "image", "import", "--change", 'CMD ["sh"]', str(tar), "busybox:latest"],
                        check=True, capture_output=True, env=env)
         tools.append(Tool("pycompose", argv, ["image", "build"], env))

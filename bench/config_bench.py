@@ -20,7 +20,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "bench"))
-from _tools import docker_compose_binary  # noqa: E402
+from _tools import docker_compose_binary, pycompose_cli  # noqa: E402
 
 
 def generate(directory: str, services: int = 50) -> None:
@@ -69,7 +69,7 @@ def main() -> None:
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=REPO)
     dc = docker_compose_binary()
-    py = [sys.executable, "-m", "compose"]
+    py = pycompose_cli()                 # the installed console script, as users run it
     commands = {"pycompose config (50 services)": py + ["config"],
                 "pycompose config --format json": py + ["config", "--format", "json"],
                 "pycompose --help": py + ["--help"]}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from _tools import pycompose_cli  # noqa: E402  (bench/ is sys.path[0])
 
 DOCKER_IMAGE = "pycompose-bench/busybox:latest"
 SHIM_TARGET_KB = 13 * 1024
@@ -69,7 +70,7 @@ def _rss_kb(pid: int) -> int:
 def _shim_rss(env: dict, foreground: bool = False) -> int:
     """RSS of the shim of a running container: `run -d` (a shim exec'd by start) or a
     foreground `run` (the standby shim the CLI started first)."""
-    cli = [sys.executable, "-m", "compose", "container"]
+    cli = pycompose_cli(refresh=False) + ["container"]
     name = f"bench-rss-{os.getpid()}-{int(foreground)}"
     fg = None
     if foreground:
@@ -127,7 +128,7 @@ def main() -> None:
         from engine.api import Engine
         Engine(env["PYCOMPOSE_ROOT"], env["PYCOMPOSE_RUNROOT"]).images.import_tarball(
             layer, "busybox:latest", changes=['CMD ["sh"]'])
-        ours_argv = [sys.executable, "-m", "compose", "container", "run", "--rm",
+        ours_argv = [*pycompose_cli(), "container", "run", "--rm",
                      "--network", args.network, "busybox", "true"]
         rss = _shim_rss(env)
         rss_fg = _shim_rss(env, foreground=True)
