@@ -7,7 +7,8 @@
     eng.volumes     -> engine.volumes.service.VolumeService
     eng.builder     -> engine.build.service.Builder
 
-Each sub-service is imported on first use, so ``pycompose --help`` never pays for it.
+``eng.paths`` (engine.layout.Paths) holds the same root/runroot as plain strings; ``eng.layout``
+is made on first use. Each sub-service is imported on first use, so ``pycompose --help`` never pays for it.
 The methods each service offers are documented in its own module; the shared vocabulary is
 docker's: ``list(filters)``, ``inspect(id_or_name)``, ``create(spec)``, ``remove(id, force=)``;
 objects are found by full id, unique id prefix or name. Long operations take ``on_event``
@@ -18,14 +19,19 @@ from __future__ import annotations
 import os
 from functools import cached_property
 
-from .layout import Layout
+from .layout import Layout, Paths
 
 
 class Engine:
     def __init__(self, root: str | os.PathLike | None = None,
                  runroot: str | os.PathLike | None = None) -> None:
-        self.layout = Layout.from_env(root, runroot)
-        self.layout.ensure()
+        self.paths = Paths.from_env(root, runroot)   # str(layout.root) etc., no pathlib
+        self.paths.ensure()
+
+    @cached_property
+    def layout(self) -> Layout:
+        """engine.layout.Layout of this engine (made on first use: pathlib costs ~10 ms)."""
+        return self.paths.layout()
 
     @cached_property
     def images(self):

@@ -15,32 +15,52 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from contextlib import contextmanager
-from pathlib import Path
 
 from .errors import Locked
 
 PID_WIDTH = 11          # the pid is written padded to a fixed width: no ftruncate (~1-3 ms)
 
 
-@contextmanager
-def flock(path: Path, *, shared: bool = False, timeout: float = 60.0, what: str = ""):
-    """Hold an flock on ``path`` for the duration of the block.
+def flock(path: "str | os.PathLike", *, shared: bool = False, timeout: float = 60.0,
+          what: str = "") -> "_Flock":
+    """Hold an flock on ``path`` for the duration of a ``with`` block.
 
     Writes the holder's pid into the file (informational) so a timeout can name it.
+    (A small class rather than contextlib.contextmanager: no contextlib import on CLI paths.)
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
-        if not _try_lock(fd, op) and not _wait_lock(fd, op, timeout):
-            holder = _holder(fd)
-            raise Locked(f"timed out after {timeout:g}s waiting for the lock on "
-                         f"{what or path.name}" + (f" (held by pid {holder})" if holder else ""))
-        if not shared:
-            _write_pid(fd)
-        yield
-    finally:
+    return _Flock(path, shared, timeout, what)
+
+
+class _Flock:
+    __slots__ = ("path", "shared", "timeout", "what", "fd")
+
+    def __init__(self, path, shared: bool, timeout: float, what: str) -> None:
+        self.path, self.shared, self.timeout, self.what = os.fspath(path), shared, timeout, what
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        path = self.path
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            op = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+            if not _try_lock(fd, op) and not _wait_lock(fd, op, self.timeout):
+                holder = _holder(fd)
+                raise Locked(f"timed out after {self.timeout:g}s waiting for the lock on "
+                             f"{self.what or os.path.basename(path)}"
+                             + (f" (held by pid {holder})" if holder else ""))
+            if not self.shared:
+                _write_pid(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+
+    def __exit__(self, *exc) -> None:
+        fd, self.fd = self.fd, -1
         os.close(fd)
 
 
