@@ -1,8 +1,6 @@
 """Linux bridges of networks, and veth endpoints between a bridge and a container netns."""
 from __future__ import annotations
 
-import ipaddress
-
 from ..errors import NetworkError
 from . import firewall, sysnet
 
@@ -34,7 +32,7 @@ def ensure_bridge(rec: dict, fresh: bool = False) -> None:
     bridge = rec["bridge"]
     if sysnet.link_exists(bridge):
         return
-    prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
+    prefix = prefix_len(rec["subnet"])
     from . import rtnl             # netlink (socket) only when a bridge is made
     try:
         _netlink(rtnl.create_bridge, bridge, rec["gateway"], prefix, *_v6(rec))
@@ -57,7 +55,7 @@ def _v6(rec: dict) -> tuple:
     """(gateway6, prefixlen6) of an IPv6-enabled network, else ()."""
     if not rec.get("subnet6"):
         return ()
-    return rec["gateway6"], ipaddress.ip_network(rec["subnet6"]).prefixlen
+    return rec["gateway6"], prefix_len(rec["subnet6"])
 
 
 def ensure_rules(rec: dict) -> None:
@@ -98,7 +96,7 @@ def add_veth(rec: dict, cid: str, netns_path: str, ifname: str, ip: str, mac: st
     """A veth pair: host end on the network's bridge, ``ifname`` inside the netns. -> host end.
     ``ip6``: its IPv6 address too (IPv6-enabled network)."""
     veth = veth_name(cid, rec["id"])
-    prefix = ipaddress.ip_network(rec["subnet"]).prefixlen
+    prefix = prefix_len(rec["subnet"])
     sysnet.delete_link(veth)                                  # leftover of a crash
     from . import rtnl
     from .netns import run_in_netns
@@ -120,6 +118,13 @@ def _netlink(fn, *args) -> None:
         raise NetworkError(e.strerror or str(e)) from e
 
 
+def prefix_len(subnet: str) -> int:
+    """The prefix length of a stored (validated, canonical) subnet "a.b.c.d/n" or "x::/n"
+    (what ipaddress.ip_network(subnet).prefixlen gives, without importing ipaddress)."""
+    return int(subnet.rpartition("/")[2])
+
+
 def mac_for(ip: str) -> str:
     """Docker's classic scheme: 02:42 followed by the four bytes of the IPv4 address."""
+    import ipaddress
     return "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.IPv4Address(ip).packed)

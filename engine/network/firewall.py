@@ -13,9 +13,7 @@ Every rule carries ``-m comment --comment pycompose:n:<network id>`` or
 """
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-from pathlib import Path
+from _thread import get_ident
 
 from ..locks import flock
 from . import sysnet
@@ -27,26 +25,41 @@ HOST_LOCK = "/run/lock/pycompose-network.lock"     # host-wide: all engine roots
 _ready = False
 
 
-_held = threading.local()
+_held: dict = {}                 # thread ident -> depth of host_lock held by that thread
 
 
-@contextmanager
-def host_lock(timeout: float = 60.0):
-    """The host-wide lock (re-entrant within a thread: flock would block on a second fd)."""
-    depth = getattr(_held, "depth", 0)
-    if depth:
-        _held.depth = depth + 1
-        try:
-            yield
-        finally:
-            _held.depth = depth
-        return
-    with flock(Path(HOST_LOCK), timeout=timeout, what="host networking (iptables, subnets)"):
-        _held.depth = 1
-        try:
-            yield
-        finally:
-            _held.depth = 0
+def host_lock(timeout: float = 60.0) -> "_HostLock":
+    """The host-wide lock (re-entrant within a thread: flock would block on a second fd).
+    (A small class, not contextlib/threading: ~3 ms of imports on every `network create`.)"""
+    return _HostLock(timeout)
+
+
+class _HostLock:
+    __slots__ = ("timeout", "lock", "thread")
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout, self.lock, self.thread = timeout, None, None
+
+    def __enter__(self) -> None:
+        me = self.thread = get_ident()
+        depth = _held.get(me, 0)
+        if not depth:
+            lock = flock(HOST_LOCK, timeout=self.timeout,
+                         what="host networking (iptables, subnets)")
+            lock.__enter__()
+            self.lock = lock
+        _held[me] = depth + 1
+
+    def __exit__(self, *exc) -> None:
+        me = self.thread
+        depth = _held.get(me, 1) - 1
+        if depth:
+            _held[me] = depth
+        else:
+            _held.pop(me, None)
+        if self.lock is not None:
+            lock, self.lock = self.lock, None
+            lock.__exit__(*exc)
 
 
 def network_tag(net_id: str) -> str:

@@ -7,10 +7,15 @@ A subnet is free when it overlaps neither a route of the host nor another networ
 from __future__ import annotations
 
 import ipaddress
-import random
+import os
 
 from ..errors import InvalidArgument, NetworkError
-from ..types import IPAMPool
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import random
+
+    from ..types import IPAMPool
 
 
 def default_candidates():
@@ -26,7 +31,7 @@ def host_route_table() -> list:
     """IPv4 routes of the host's main table as (device, ip_network), default route excluded.
 
     Read from /proc/net/route (what ``ip -4 route show`` prints, without a subprocess)."""
-    import socket
+    import _socket as socket            # inet_ntoa; socket.py's enum setup costs ~7 ms
     import struct
     try:
         with open("/proc/net/route") as f:
@@ -141,9 +146,9 @@ def parse_pool6(pool: IPAMPool, network_name: str):
 def pick_subnet6(taken: list) -> ipaddress.IPv6Network:
     """A random /64 of the unique local range fd00::/8 (40 random bits, RFC 4193) that
     overlaps nothing in ``taken`` - what Docker allocates for enable_ipv6 without a subnet."""
-    rng = random.SystemRandom()
     for _ in range(64):
-        cand = ipaddress.IPv6Network(((0xfd << 120) | (rng.getrandbits(40) << 80), 64))
+        bits = int.from_bytes(os.urandom(5), "big")          # what SystemRandom draws from
+        cand = ipaddress.IPv6Network(((0xfd << 120) | (bits << 80), 64))
         if not any(cand.overlaps(t) for t in taken if t.version == 6):
             return cand
     raise NetworkError("no free IPv6 subnet found in fd00::/8")

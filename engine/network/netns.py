@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import threading
 
 from ..errors import NetworkError
 
@@ -55,6 +54,7 @@ def umount(target: str, flags: int = MNT_DETACH) -> None:
 
 def _in_thread(fn, *args):
     """Run fn(*args) in a new OS thread; return its result or re-raise its exception."""
+    import threading                    # only here: checking for a netns needs no thread
     box: dict = {}
 
     def runner():
@@ -109,7 +109,8 @@ def create_netns(path: str, sysctls: dict | None = None) -> None:
 
     def make():
         _check(_lib().unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
-        mount(f"/proc/self/task/{threading.get_native_id()}/ns/net", path, None, MS_BIND)
+        from threading import get_native_id
+        mount(f"/proc/self/task/{get_native_id()}/ns/net", path, None, MS_BIND)
         _lo_up()
         _write_sysctls(sysctls or {})
 

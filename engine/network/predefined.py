@@ -15,8 +15,7 @@ DRIVERS = {"host": "host", "none": "null"}
 
 
 def record(layout, name: str) -> dict:
-    import hashlib                       # lazily: `network create/rm` never need it
-    nid = hashlib.sha256(f"pycompose-predefined:{name}:{layout.root}".encode()).hexdigest()
+    nid = _sha256_hex(f"pycompose-predefined:{name}:{layout.root}".encode())
     return {"id": nid, "name": name, "driver": DRIVERS[name], "internal": False,
             "attachable": False, "enable_ipv6": False, "ipam_driver": "default", "labels": {},
             "options": {}, "created": _created(layout), "bridge": "", "requested_pools": [],
@@ -41,13 +40,13 @@ def find(layout, name_or_id: str) -> dict | None:
 
 def containers(layout, name: str) -> dict:
     """{cid: docker's Containers entry} of running containers in network mode ``name``."""
-    folder = layout.sandbox_file("x").parent
+    folder = os.path.dirname(os.fspath(layout.sandbox_file("x")))
     out = {}
-    for entry in sorted(os.listdir(folder)) if folder.exists() else []:
+    for entry in sorted(os.listdir(folder)) if os.path.exists(folder) else []:
         if entry.startswith(".") or not entry.endswith(".json"):
             continue                          # a record being written (temp file)
         try:
-            with open(folder / entry, "rb") as f:
+            with open(os.path.join(folder, entry), "rb") as f:
                 state = json.loads(f.read())
         except (OSError, ValueError):
             continue
@@ -58,10 +57,31 @@ def containers(layout, name: str) -> dict:
 
 
 def _created(layout) -> str:
-    from datetime import datetime, timezone
     try:
         when = os.stat(layout.root).st_ctime
     except OSError:
         when = 0.0
-    stamp = datetime.fromtimestamp(when, timezone.utc).isoformat(timespec="microseconds")
-    return stamp.replace("+00:00", "Z")
+    return utc_stamp(when)
+
+
+def utc_stamp(when: float) -> str:
+    """datetime.fromtimestamp(when, timezone.utc).isoformat(timespec="microseconds") with "Z"
+    for "+00:00" (same rounding: half-even microseconds), without importing datetime."""
+    import math
+    import time
+    frac, secs = math.modf(when)
+    micros = round(frac * 1e6)
+    if micros >= 1000000:
+        secs, micros = secs + 1, micros - 1000000
+    elif micros < 0:
+        secs, micros = secs - 1, micros + 1000000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(secs))) + f".{micros:06d}Z"
+
+
+def _sha256_hex(data: bytes) -> str:
+    """sha256 hex digest through the _sha256 builtin (hashlib loads OpenSSL: ~7 ms)."""
+    try:
+        from _sha256 import sha256
+    except ImportError:                 # an interpreter built without it
+        from hashlib import sha256
+    return sha256(data).hexdigest()

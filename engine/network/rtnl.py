@@ -9,9 +9,9 @@ Configuration inside a netns runs in a throwaway thread that ``setns``-ed there
 """
 from __future__ import annotations
 
+import _socket as socket        # the C module: socket.py's IntEnum conversions cost ~7 ms
 import errno
 import os
-import socket
 import struct
 
 RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 17, 20, 24

@@ -12,33 +12,54 @@ one host-wide lock (firewall.host_lock) since several engine roots may share the
 """
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-import re
-import shutil
+import os
 
 from ..errors import Conflict, InvalidArgument, NetworkError, NotFound
-from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
-from . import bridge, firewall, ipam, predefined, store
+from . import bridge, predefined, store
 from .netns import is_netns
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+# Imported where used (a CLI call pays ~0.4 ms per module, more for these): ipaddress, ipam,
+# firewall (create), engine.types (objects handed back), sandbox (connect / containers).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
+
+NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"
 DEFAULT_NETWORK = "bridge"
 RESERVED_NAMES = ("host", "none", "default")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def __getattr__(name: str):
+    if name == "NAME_RE":                    # the compiled pattern, as before (re on demand)
+        import re
+        return re.compile(NAME_PATTERN)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NetworkService:
     def __init__(self, engine) -> None:
         self.engine = engine
-        self.layout = engine.layout
+        # plain-string paths (engine.layout.Paths): listing, inspecting, creating and removing
+        # networks never import pathlib; self.layout (pathlib) is the engine's, made on demand
+        paths = getattr(engine, "paths", None)
+        if paths is None:
+            from ..layout import Paths
+            paths = Paths(str(engine.layout.root), str(engine.layout.runroot))
+        self.paths = paths
+
+    @property
+    def layout(self):
+        return self.engine.layout
 
     # ------------------------------------------------------------------ networks
     def create(self, spec: NetworkSpec) -> NetworkInfo:
         if spec.name in predefined.DRIVERS:
             raise Conflict(f"operation is not permitted on predefined {spec.name} network")
         _validate_spec(spec)
+        from . import firewall
         with firewall.host_lock():
-            existing = store.all_records(self.layout)
+            existing = store.all_records(self.paths)
             if any(r["name"] == spec.name for r in existing):
                 raise Conflict(f"network with name {spec.name} already exists")
             rec = self._new_record(spec, existing)
@@ -48,15 +69,18 @@ class NetworkService:
                                f"already exists on the host")
             try:
                 bridge.ensure_bridge(rec, fresh=True)
-                store.save(self.layout, rec)
-                store.write_endpoints(self.layout, rec, {})
+                store.save(self.paths, rec)
+                store.write_endpoints(self.paths, rec, {})
             except BaseException:
                 bridge.remove_bridge(rec)
-                shutil.rmtree(self.layout.network_dir(rec["id"]), ignore_errors=True)
+                _remove_tree(self.paths.network_dir(rec["id"]))
                 raise
         return store.to_info(rec, {})
 
     def _new_record(self, spec: NetworkSpec, existing: list) -> dict:
+        import ipaddress
+
+        from . import ipam
         ours = [ipaddress.ip_network(r["subnet"]) for r in existing]
         net_id = store.new_id()
         rec = {"id": net_id, "name": spec.name, "driver": spec.driver or "bridge",
@@ -94,19 +118,19 @@ class NetworkService:
         Docker's) and only goes with ``predefined=True`` (engine cleanup)."""
         if name_or_id == DEFAULT_NETWORK and not predefined:     # without creating it first
             raise Conflict(f"{name_or_id} is a pre-defined network and cannot be removed")
-        rec = store.find(self.layout, name_or_id) if name_or_id == DEFAULT_NETWORK \
+        rec = store.find(self.paths, name_or_id) if name_or_id == DEFAULT_NETWORK \
             else self._find(name_or_id)
         if rec.get("predefined") or (rec.get("default") and not predefined):
             raise Conflict(f"{rec['name']} is a pre-defined network and cannot be removed")
         # no host lock: deleting rules (one atomic restore) and a device never races a subnet
         # choice (a route still there only makes another engine's choice more cautious)
-        with store.lock(self.layout, rec["id"]):
+        with store.lock(self.paths, rec["id"]):
             users = self._live_endpoints(rec, locked=True) or self._attached(rec)
             if users:
                 raise Conflict(f"error while removing network: network {rec['name']} id "
                                f"{rec['id']} has active endpoints")
             bridge.remove_bridge(rec)
-            shutil.rmtree(self.layout.network_dir(rec["id"]), ignore_errors=True)
+            _remove_tree(self.paths.network_dir(rec["id"]))
 
     def inspect(self, name_or_id: str) -> NetworkInfo:
         rec = self._find(name_or_id)
@@ -119,7 +143,7 @@ class NetworkService:
     def list(self, filters: dict | None = None) -> list[NetworkInfo]:
         """Our networks and Docker's predefined ``host`` and ``none`` (never stored)."""
         out = []
-        records = store.all_records(self.layout)
+        records = store.all_records(self.paths)
         if not any(rec.get("default") for rec in records) and _matches(_UNMADE_DEFAULT, filters or {}):
             # Docker always lists "bridge" (docker0 exists); made only when the filters could
             # show it (compose's label lookups never make it); a listing never fails for it
@@ -127,8 +151,8 @@ class NetworkService:
                 self.default_network()
             except NetworkError:
                 pass
-            records = store.all_records(self.layout)
-        for rec in records + predefined.records(self.layout):
+            records = store.all_records(self.paths)
+        for rec in records + predefined.records(self.paths):
             if _matches(rec, filters or {}):
                 out.append(store.to_info(rec, self._live_endpoints(rec)))
         return out
@@ -136,13 +160,13 @@ class NetworkService:
     def _find(self, name_or_id: str) -> dict:
         """A network record by name, id or unique id prefix, the predefined ones included."""
         if name_or_id in predefined.DRIVERS:
-            return predefined.record(self.layout, name_or_id)
+            return predefined.record(self.paths, name_or_id)
         try:
-            return store.find(self.layout, name_or_id)
+            return store.find(self.paths, name_or_id)
         except NotFound:
             if name_or_id == DEFAULT_NETWORK:
                 return self.default_network()       # exists before first use, like docker0
-            rec = predefined.find(self.layout, name_or_id)
+            rec = predefined.find(self.paths, name_or_id)
             if rec is None:
                 raise
             return rec
@@ -164,26 +188,35 @@ class NetworkService:
         ``locked``: the caller holds the network's lock already. For ``host`` / ``none``: the
         running containers in that network mode."""
         if rec.get("predefined"):
-            return predefined.containers(self.layout, rec["name"])
-        eps = store.endpoints(self.layout, rec["id"])
+            return predefined.containers(self.paths, rec["name"])
+        eps = store.endpoints(self.paths, rec["id"])
         live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
         if len(live) != len(eps):
-            with contextlib.nullcontext() if locked else store.lock(self.layout, rec["id"]):
-                eps = store.endpoints(self.layout, rec["id"])
-                live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
-                for cid in set(eps) - set(live):
-                    from . import sysnet
-                    sysnet.delete_link(eps[cid].get("veth", ""))
-                store.write_endpoints(self.layout, rec, live)
+            if locked:
+                return self._drop_stale(rec)
+            with store.lock(self.paths, rec["id"]):
+                return self._drop_stale(rec)
+        return live
+
+    def _drop_stale(self, rec: dict) -> dict:
+        """Rewrite the endpoint table without endpoints whose netns is gone (network lock
+        held); delete their host-side veths. -> the live endpoints."""
+        eps = store.endpoints(self.paths, rec["id"])
+        live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
+        for cid in set(eps) - set(live):
+            from . import sysnet
+            sysnet.delete_link(eps[cid].get("veth", ""))
+        store.write_endpoints(self.paths, rec, live)
         return live
 
     def _attached(self, rec: dict) -> dict:
         """Containers connected with connect() that still exist."""
-        return {cid: ep for cid, ep in store.attached(self.layout, rec["id"]).items()
-                if self.layout.container_dir(cid).exists()}
+        return {cid: ep for cid, ep in store.attached(self.paths, rec["id"]).items()
+                if os.path.exists(self.paths.container_dir(cid))}
 
     # ------------------------------------------------------------------ connect / disconnect
     def connect(self, network: str, container_id: str, endpoint: EndpointSpec | None = None) -> None:
+        from ..types import EndpointSpec
         from . import sandbox
         endpoint = endpoint or EndpointSpec()
         rec = self._find(network)
@@ -194,20 +227,19 @@ class NetworkService:
                            f"be connected to network {rec['name']}")
         if rec.get("default") and endpoint.aliases:
             raise InvalidArgument("network-scoped aliases are only supported for user-defined networks")
-        with store.lock(self.layout, rec["id"]):
-            att = store.attached(self.layout, rec["id"])
-            if container_id in att or container_id in store.endpoints(self.layout, rec["id"]):
+        with store.lock(self.paths, rec["id"]):
+            att = store.attached(self.paths, rec["id"])
+            if container_id in att or container_id in store.endpoints(self.paths, rec["id"]):
                 raise Conflict(f"endpoint with name {container_id[:12]} already exists in "
                                f"network {rec['name']}")
         sandbox.hot_plug(self, rec, container_id, endpoint)
-        with store.lock(self.layout, rec["id"]):
-            att = store.attached(self.layout, rec["id"])
+        with store.lock(self.paths, rec["id"]):
+            att = store.attached(self.paths, rec["id"])
             att[container_id] = store.endpoint_spec_dict(endpoint)
-            store.write_attached(self.layout, rec["id"], att)
+            store.write_attached(self.paths, rec["id"], att)
 
     def _network_mode(self, container_id: str) -> str:
-        from ..layout import read_json
-        state = read_json(self.layout.sandbox_file(container_id)) or {}
+        state = store.read_json(self.paths.sandbox_file(container_id)) or {}
         if state.get("mode"):
             return state["mode"]
         try:
@@ -219,45 +251,46 @@ class NetworkService:
         from . import sandbox
         rec = self._find(network)
         _refuse_predefined(rec)
-        with store.lock(self.layout, rec["id"]):
-            att = store.attached(self.layout, rec["id"])
-            live = container_id in store.endpoints(self.layout, rec["id"])
+        with store.lock(self.paths, rec["id"]):
+            att = store.attached(self.paths, rec["id"])
+            live = container_id in store.endpoints(self.paths, rec["id"])
             if container_id not in att and not live and not force:
                 raise NotFound(f"container {container_id[:12]} is not connected to network "
                                f"{rec['name']}")
             att.pop(container_id, None)
-            store.write_attached(self.layout, rec["id"], att)
+            store.write_attached(self.paths, rec["id"], att)
         sandbox.hot_unplug(self, rec, container_id)
 
     def connected_extra(self, container_id: str) -> dict:
         """{network name: EndpointSpec} of networks joined with connect()."""
         out = {}
-        for rec in store.all_records(self.layout):
-            spec = store.attached(self.layout, rec["id"]).get(container_id)
+        for rec in store.all_records(self.paths):
+            spec = store.attached(self.paths, rec["id"]).get(container_id)
             if spec is not None:
                 out[rec["name"]] = store.endpoint_spec_from(spec)
         return out
 
     def forget_container(self, container_id: str) -> None:
         """Drop connect() records of a removed container (called by teardown with remove)."""
-        for rec in store.all_records(self.layout):
-            with store.lock(self.layout, rec["id"]):
-                att = store.attached(self.layout, rec["id"])
+        for rec in store.all_records(self.paths):
+            with store.lock(self.paths, rec["id"]):
+                att = store.attached(self.paths, rec["id"])
                 if att.pop(container_id, None) is not None:
-                    store.write_attached(self.layout, rec["id"], att)
+                    store.write_attached(self.paths, rec["id"], att)
 
     def default_network(self) -> dict:
         """The record of the default "bridge" network (docker0-like), created on first use
         (or first listing); its bridge then stays until an explicit remove(predefined=True)."""
         try:
-            return store.find(self.layout, DEFAULT_NETWORK)
+            return store.find(self.paths, DEFAULT_NETWORK)
         except NotFound:
             pass
+        from ..types import NetworkSpec
         try:
             self.create(NetworkSpec(name=DEFAULT_NETWORK, driver="bridge"))
         except Conflict:
             pass                                 # created meanwhile by another process
-        return store.find(self.layout, DEFAULT_NETWORK)
+        return store.find(self.paths, DEFAULT_NETWORK)
 
     # ------------------------------------------------------------------ sandboxes
     def setup_sandbox(self, info) -> Sandbox:
@@ -280,14 +313,40 @@ class NetworkService:
         return sandbox.reconcile(self)
 
 
+def _remove_tree(path: str) -> None:
+    """shutil.rmtree(path, ignore_errors=True) without importing shutil (~6 ms): a network's
+    directory holds a few files (and nothing deeper than a stray subdirectory)."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _remove_tree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
 def _refuse_predefined(rec: dict) -> None:
     if rec.get("predefined"):
         raise Conflict(f"container cannot be disconnected from {rec['name']} network or "
                        f"connected to {rec['name']} network")
 
 
+def _valid_name(name: str) -> bool:
+    """NAME_PATTERN without re: [a-zA-Z0-9][a-zA-Z0-9_.-]* (ASCII only, like the pattern)."""
+    return bool(name) and name[0] not in "_.-" and _NAME_CHARS.issuperset(name)
+
+
 def _validate_spec(spec: NetworkSpec) -> None:
-    if not spec.name or not NAME_RE.match(spec.name):
+    if not _valid_name(spec.name):
         raise InvalidArgument(f"invalid network name {spec.name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                               f"are allowed")
     if spec.name in RESERVED_NAMES:
@@ -306,6 +365,7 @@ def _validate_spec(spec: NetworkSpec) -> None:
 
 def _ipv6_pool(spec: NetworkSpec, ours6: list) -> dict:
     """{subnet6, gateway6} of an IPv6 network: its IPv6 pool, or a random ULA /64."""
+    from . import ipam
     pools6 = [p for p in spec.ipam if ":" in p.subnet]
     if pools6 and not spec.enable_ipv6:
         raise InvalidArgument(f"network {spec.name}: IPv6 subnet {pools6[0].subnet} given but "
@@ -326,6 +386,7 @@ def _ipv6_pool(spec: NetworkSpec, ours6: list) -> dict:
 
 def _foreign_bridge_routes() -> list:
     """Subnets routed to other pycompose engines' bridges on this host."""
+    from . import ipam
     return [net for dev, net in ipam.host_route_table() if dev.startswith(bridge.BRIDGE_PREFIX)]
 
 

@@ -6,7 +6,6 @@ Every failure becomes a NetworkError naming the command. Batches (``ip -batch``,
 from __future__ import annotations
 
 import os
-import shlex
 
 from ..errors import NetworkError
 
@@ -114,6 +113,7 @@ def save_rules() -> dict[str, list[str]]:
 
 def tagged_deletions(saved: dict[str, list[str]], table: str, chains: list[str], tag: str) -> list[str]:
     """"-D ..." lines deleting every rule of ``chains`` in ``saved`` whose comment is ``tag``."""
+    import shlex
     out = []
     for line in saved.get(table, []):
         if tag in line and line.split(" ", 2)[1] in chains and tag in shlex.split(line):
@@ -123,6 +123,7 @@ def tagged_deletions(saved: dict[str, list[str]], table: str, chains: list[str],
 
 def delete_tagged(table: str, chains: list[str], tag: str, v6: bool = False) -> int:
     """Delete every rule of ``chains`` whose comment contains ``tag``. Returns the count."""
+    import shlex
     deletions = []
     for chain in chains:
         proc = iptables(["-S", chain], table, check=False, v6=v6)
