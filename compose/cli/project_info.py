@@ -43,7 +43,9 @@ def ports_text(c) -> str:
     out = []
     for p in c.ports:
         if p.host_port:
-            out.append(f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol}")
+            ip = p.host_ip or "0.0.0.0"
+            ip = f"[{ip}]" if ":" in ip else ip                     # [::]:8080->80/tcp
+            out.append(f"{ip}:{p.host_port}->{p.container_port}/{p.protocol}")
         else:
             out.append(f"{p.container_port}/{p.protocol}")
     return ", ".join(out)

@@ -7,8 +7,6 @@ from __future__ import annotations
 from engine.records import field, record, replace
 from typing import Optional
 
-from engine.types import PortBinding
-
 from .. import convert, naming
 from ..executor import write_file_contents
 from ..hashing_compat import service_hash
@@ -77,7 +75,7 @@ def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str,
     ctx.secret_files = write_file_contents(engine, project, service)
     spec = convert.container_spec(project, service, ctx)
     ports = tuple(convert._ports(service)) if opts.service_ports else ()
-    ports += tuple(parse_publish(p) for p in opts.publish)
+    ports += tuple(b for p in opts.publish for b in parse_publish(p))
     mounts = spec.mounts + tuple(parse_volume(v) for v in opts.volumes)
     networks = spec.networks
     if opts.use_aliases:
@@ -86,20 +84,11 @@ def oneoff_spec(engine, project, service_name: str, opts: RunOptions, slug: str,
     return replace(spec, ports=ports, mounts=mounts, networks=networks, restart_policy=deploy_restart)
 
 
-def parse_publish(text: str) -> PortBinding:
-    body, _, proto = text.partition("/")
-    parts = body.split(":")
-    if len(parts) == 1:
-        return PortBinding(container_port=int(parts[0]), protocol=proto or "tcp")
-    host_ip = parts[0] if len(parts) > 2 else ""
-    first, _, last = parts[-2].partition("-")       # "8000-8010:80": the first free port of
-    host_port = int(first) if first else None       # the host range (like Docker)
-    end = int(last) if last else None
-    if end is not None and (host_port is None or end < host_port):
-        raise ValueError(f"invalid hostPort: {parts[-2]}")
-    return PortBinding(container_port=int(parts[-1]), host_ip=host_ip, host_port=host_port,
-                       host_port_end=end if end is not None and end != host_port else None,
-                       protocol=proto or "tcp")
+def parse_publish(text: str) -> list:
+    """``run -p``: the bindings of one spec, parsed like ``docker run -p`` (container port
+    ranges, IPv6 host addresses, Docker's error texts)."""
+    from compose.cli.container_cmd.args import parse_publish as parse_spec
+    return parse_spec(text)
 
 
 def parse_volume(text: str):

@@ -6,12 +6,15 @@ long-lived network piece. It
   with SCM_RIGHTS, so one process in the host namespace serves many namespaces;
 * holds the host sockets of published ports (bound, not listening) so a port stays
   allocated: another container or a host process binding it gets EADDRINUSE;
+* relays the ports published on IPv6 host addresses to the container (proxy.py);
 * exits by itself once nothing is registered for a couple of seconds.
 
 Control protocol (UNIX stream socket ``<runroot>/netd.sock``): one JSON line per connection,
 fds attached to it, answered with one JSON line::
 
-    {"op": "add", "cid": ..., "netdirs": [...], "upstreams": [...], "dns_fds": 2}   + fds
+    {"op": "add", "cid": ..., "netdirs": [...], "upstreams": [...], "dns_fds": 2,
+     "proxies": [null, ["172.18.0.2", 80], ...]}   + fds (DNS sockets, then port holders;
+                                                     proxies: a relay target per holder)
     {"op": "release", "cid": ...}
     {"op": "ping"}
 
@@ -28,6 +31,7 @@ import threading
 import time
 
 from . import dnsmsg
+from .proxy import Listener
 from .resolver import Resolver
 
 IDLE_EXIT_SECONDS = 30.0           # lingers like a daemon between commands (one `up` after another)
@@ -38,8 +42,11 @@ class Registration:
     def __init__(self, cid, netdirs, upstreams, dns_socks, holds):
         self.cid, self.netdirs, self.upstreams = cid, netdirs, upstreams
         self.dns_socks, self.holds = dns_socks, holds
+        self.proxies: list[Listener] = []        # IPv6 published ports (proxy.py)
 
     def close(self):
+        for p in self.proxies:
+            p.close()
         for s in self.dns_socks + self.holds:
             s.close()
 
@@ -74,6 +81,8 @@ class Netd:
                         self._control()
                     elif kind == "udp":
                         self._udp(key.fileobj, reg)
+                    elif kind == "proxy":
+                        reg.on_ready()
                     elif kind == "tcp":
                         conn, _ = key.fileobj.accept()
                         threading.Thread(target=self._tcp_conn, args=(conn, reg), daemon=True).start()
@@ -135,6 +144,11 @@ class Netd:
                 kind = "udp" if s.type == socket.SOCK_DGRAM else "tcp"
                 s.setblocking(False)
                 self.sel.register(s, selectors.EVENT_READ, (kind, reg))
+            targets = msg.get("proxies") or []
+            for s, target in zip(reg.holds, targets if len(targets) == len(reg.holds) else []):
+                if target:
+                    reg.proxies.append(Listener(s, target))
+                    self.sel.register(s, selectors.EVENT_READ, ("proxy", reg.proxies[-1]))
             self.regs[reg.cid] = reg
             self.last_change = time.monotonic()
             return {"ok": True}
@@ -143,7 +157,7 @@ class Netd:
     def _release(self, cid: str) -> None:
         reg = self.regs.pop(cid, None)
         if reg:
-            for s in reg.dns_socks:
+            for s in reg.dns_socks + [p.sock for p in reg.proxies]:
                 self.sel.unregister(s)
             reg.close()
             self.last_change = time.monotonic()

@@ -187,6 +187,7 @@ def _publish(svc, state, bindings, records, gw_net=None):
         first_ip = (target or next(iter(state["endpoints"].values())))["ip"]
         state["ports"] = [vars(pb) for pb in resolved]
         state["forwards"] = ports.forwards(resolved, first_ip)
+        state["proxies"] = ports.proxies(resolved, first_ip)      # IPv6 host addresses
         state["pending_ports"] = True
         _save(svc, state)
         firewall.add_port_rules(state["cid"], state["forwards"])
@@ -215,7 +216,7 @@ def _register(svc, state, holds) -> None:
         _save(svc, state)
         msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs,
                "upstreams": hostsfiles.upstream_servers(state.get("dns", ())),
-               "dns_fds": len(dns_socks)}
+               "dns_fds": len(dns_socks), "proxies": state.get("proxies", [])}
         netd_client.request(svc.layout.netd_socket, msg,
                             [s.fileno() for s in dns_socks + holds],
                             on_start=lambda: reregister_all(svc, skip=state["cid"]))
@@ -395,7 +396,8 @@ def _reregister(svc, state, start: bool) -> None:
                 (socket.SOCK_DGRAM, hostsfiles.EMBEDDED_DNS, 53),
                 (socket.SOCK_STREAM, hostsfiles.EMBEDDED_DNS, 53)])
         msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs, "dns_fds": len(socks),
-               "upstreams": hostsfiles.upstream_servers(state.get("dns", ()))}
+               "upstreams": hostsfiles.upstream_servers(state.get("dns", ())),
+               "proxies": state.get("proxies", []) if holds else []}
         netd_client.request(svc.layout.netd_socket, msg, [s.fileno() for s in socks + holds],
                             start=start,
                             on_start=lambda: reregister_all(svc, skip=state["cid"]))

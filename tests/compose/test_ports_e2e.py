@@ -50,7 +50,8 @@ def test_published_range_skips_a_taken_first_port(proj):
         code, out, err = proj("up", "-d", text=WEB.format(first=first, last=first + 3))
         assert code == 0, err
         info = proj.engine.containers.inspect(f"{proj.name}-web-1")
-        assert [(p.container_port, p.host_port) for p in info.ports] == [(80, first + 1)]
+        assert [(p.container_port, p.host_ip, p.host_port) for p in info.ports] == [
+            (80, "0.0.0.0", first + 1), (80, "::", first + 1)]
         code, out, err = proj("port", "web", "80")
         assert code == 0 and out.strip().endswith(f":{first + 1}"), (out, err)
         body = urllib.request.urlopen(f"http://127.0.0.1:{first + 1}/", timeout=5).read()
@@ -74,7 +75,8 @@ def test_container_run_publish_range_skips_a_taken_first_port(engine_dirs, engin
         cid = out.strip()
         try:
             info = engine.containers.inspect(cid)
-            assert [(p.container_port, p.host_port) for p in info.ports] == [(80, first + 1)]
+            assert [(p.container_port, p.host_ip, p.host_port) for p in info.ports] == [
+                (80, "0.0.0.0", first + 1), (80, "::", first + 1)]
         finally:
             engine.containers.remove(cid, force=True)
     finally:

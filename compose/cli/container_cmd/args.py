@@ -187,30 +187,71 @@ def parse_mount(text: str):
                  tmpfs_mode=int(fields["tmpfs-mode"], 8) if "tmpfs-mode" in fields else None)
 
 
-def parse_publish(text: str):
+def parse_publish(text: str) -> list:
+    """``-p`` as ``docker run`` parses it (go-connections nat.ParsePortSpec): one PortBinding
+    per container port of ``[ip:][hostPort[-end]:]containerPort[-end][/proto]``. Equal-length
+    ranges pair up (``8000-8001:80-81``); a host range for one container port binds its first
+    free port; ``80-81`` publishes each on a random host port. Errors carry Docker's text."""
     from engine.types import PortBinding
-    proto = "tcp"
-    if "/" in text:
-        text, proto = text.rsplit("/", 1)
-    parts = text.rsplit(":", 2)
-    host_ip, host_port = "", None
-    if len(parts) == 3:
-        host_ip, hp, cp = parts
-    elif len(parts) == 2:
-        hp, cp = parts
-    else:
-        hp, cp = "", parts[0]
-    try:
-        first, _, last = hp.partition("-")             # "8000-8010:80": a host range (Docker
-        host_port = int(first) if first else None      # binds its first free port)
-        end = int(last) if last else None
-        if end is not None and (host_port is None or end < host_port):
-            raise ValueError(hp)
-        return PortBinding(container_port=int(cp), protocol=proto, host_ip=host_ip.strip("[]"),
-                           host_port=host_port,
-                           host_port_end=end if end is not None and end != host_port else None)
-    except ValueError:
-        raise UsageError(f"invalid publish spec: {text!r}") from None
+    ip, host, container = _split_publish(text)
+    container, _, proto = container.partition("/")
+    proto = (proto.split("/")[0] or "tcp") if _ else "tcp"
+    ip = _publish_ip(ip)
+    if container == "":
+        raise UsageError(f"no port specified: {text}<empty>")
+    c_start, c_end = _port_range(container, f"invalid containerPort: {container}")
+    h_start = h_end = None
+    if host:
+        h_start, h_end = _port_range(host, f"invalid hostPort: {host}")
+        if h_end - h_start != c_end - c_start and c_end != c_start:
+            raise UsageError(f"invalid ranges specified for container and host Ports: "
+                             f"{container} and {host}")
+    if proto.lower() not in ("tcp", "udp", "sctp"):
+        raise UsageError(f"invalid proto: {proto}")
+    out = []
+    for i in range(c_end - c_start + 1):
+        if h_start is None:
+            hp = end = None
+        elif c_start == c_end:
+            hp, end = h_start, (h_end if h_end != h_start else None)
+        else:
+            hp, end = h_start + i, None
+        out.append(PortBinding(container_port=c_start + i, protocol=proto.lower(), host_ip=ip,
+                               host_port=hp, host_port_end=end))
+    return out
+
+
+def _split_publish(text: str) -> tuple[str, str, str]:
+    parts = text.split(":")
+    if len(parts) == 1:
+        return "", "", parts[0]
+    if len(parts) == 2:
+        return "", parts[0], parts[1]
+    return ":".join(parts[:-2]), parts[-2], parts[-1]
+
+
+def _publish_ip(ip: str) -> str:
+    import ipaddress
+    if ip.startswith("["):
+        if not ip.endswith("]"):
+            raise UsageError(f"invalid IP address {ip}: address {ip}:: missing ']' in address")
+        ip = ip[1:-1]
+    if ip:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise UsageError(f"invalid IP address: {ip}") from None
+    return ip
+
+
+def _port_range(text: str, error: str) -> tuple[int, int]:
+    first, dash, last = text.partition("-")
+    if not (first.isdigit() and (not dash or last.isdigit())):
+        raise UsageError(error)
+    start, end = int(first), int(last) if dash else int(first)
+    if start > 65535 or end > 65535 or end < start:
+        raise UsageError(error)
+    return start, end
 
 
 def parse_ulimit(text: str):
@@ -301,7 +342,7 @@ def to_spec(ns):
         mounts=tuple(parse_volume(v) for v in ns.volume) + tuple(parse_mount(m) for m in ns.mount),
         tmpfs={t.partition(":")[0]: t.partition(":")[2] for t in ns.tmpfs},
         network_mode=ns.network, networks=networks,
-        ports=tuple(parse_publish(p) for p in ns.publish), expose=tuple(ns.expose),
+        ports=tuple(b for p in ns.publish for b in parse_publish(p)), expose=tuple(ns.expose),
         extra_hosts=tuple(ns.add_host), dns=tuple(ns.dns), dns_search=tuple(ns.dns_search),
         dns_opt=tuple(ns.dns_option), ipc_mode=ns.ipc, pid_mode=ns.pid,
         restart_policy=parse_restart(ns.restart), healthcheck=_healthcheck(ns),

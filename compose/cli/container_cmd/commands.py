@@ -214,6 +214,7 @@ def port(ctx: typer.Context, container: str = typer.Argument(...),
             continue
         if p.host_port:
             host = p.host_ip or "0.0.0.0"
+            host = f"[{host}]" if ":" in host else host           # [::]:8080, like Docker
             typer.echo(f"{host}:{p.host_port}" if private_port else f"{key} -> {host}:{p.host_port}")
 
 

@@ -43,11 +43,21 @@ def command_text(info) -> str:
     return text if len(text) <= 22 else text[:19] + '…"'
 
 
+def _inspect_ports(ports) -> dict:
+    """NetworkSettings.Ports: every host address of a container port (0.0.0.0 and ::)."""
+    out: dict = {}
+    for p in ports:
+        out.setdefault(f"{p.container_port}/{p.protocol}", []).append(
+            {"HostIp": p.host_ip or "0.0.0.0", "HostPort": str(p.host_port or "")})
+    return out
+
+
 def ports_text(info) -> str:
     out = []
     for p in info.ports:
         if p.host_port:
             ip = p.host_ip or "0.0.0.0"
+            ip = f"[{ip}]" if ":" in ip else ip                     # [::]:8080->80/tcp
             out.append(f"{ip}:{p.host_port}->{p.container_port}/{p.protocol}")
         else:
             out.append(f"{p.container_port}/{p.protocol}")
@@ -119,9 +129,7 @@ def inspect_doc(info) -> dict:
                    "Image": info.image, "WorkingDir": spec.working_dir,
                    "Labels": dict(info.labels), "StopSignal": spec.stop_signal},
         "NetworkSettings": {
-            "Ports": {f"{p.container_port}/{p.protocol}": [{"HostIp": p.host_ip or "0.0.0.0",
-                                                            "HostPort": str(p.host_port or "")}]
-                      for p in info.ports},
+            "Ports": _inspect_ports(info.ports),
             "Networks": dict(info.networks)},
         "Mounts": [{"Type": m.type, "Source": m.source, "Destination": m.target,
                     "RW": not m.read_only} for m in info.mounts],

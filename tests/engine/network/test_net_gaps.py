@@ -136,7 +136,8 @@ def test_host_port_range_binds_first_free_port(net_engine, busybox_image):
     try:
         web = _start(net_engine, made, command=HTTPD, network_mode=net,
                      ports=(PortBinding(80, host_port=start, host_port_end=start + 3),))
-        assert [p.host_port for p in web.ports] == [start + 1]
+        assert [(p.host_ip, p.host_port) for p in web.ports] == [("0.0.0.0", start + 1),
+                                                                 ("::", start + 1)]
         assert _get(f"http://127.0.0.1:{start + 1}/index.html") == b"hello-range\n"
         # every port of start..start+1 taken (host process, first container): refused, and
         # nothing of the second container is left running or holding a rule

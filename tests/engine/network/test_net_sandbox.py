@@ -151,7 +151,7 @@ def test_published_tcp_and_udp_ports(net_engine, tmp_path):
                      ports=(PortBinding(80, "tcp", "", tcp_port), PortBinding(5353, "udp"),
                             PortBinding(81)))
     sb = net_engine.networks.setup_sandbox(info)
-    by_port = {(p.container_port, p.protocol): p for p in sb.ports}
+    by_port = {(p.container_port, p.protocol): p for p in sb.ports if p.host_ip != "::"}
     assert by_port[(80, "tcp")].host_port == tcp_port and by_port[(80, "tcp")].host_ip == "0.0.0.0"
     udp_port = by_port[(5353, "udp")].host_port
     assert udp_port and by_port[(81, "tcp")].host_port                  # random ports resolved
