@@ -135,17 +135,21 @@ class Listener:
 
 
 def _pump(a: socket.socket, b: socket.socket) -> None:
-    """Copy bytes both ways until both directions are done (half-close passed on)."""
-    open_from = {a: b, b: a}
-    while open_from:
-        readable, _, _ = select.select(list(open_from), [], [])
-        for src in readable:
+    """Copy bytes both ways until both directions are done (half-close passed on). poll, not
+    select: netd may hold more than 1024 fds."""
+    peer = {a.fileno(): (a, b), b.fileno(): (b, a)}
+    poller = select.poll()
+    for fd in peer:
+        poller.register(fd, select.POLLIN)
+    while peer:
+        for fd, _event in poller.poll():
+            src, dst = peer[fd]
             data = src.recv(BUFSIZE)
-            dst = open_from[src]
             if data:
                 dst.sendall(data)
                 continue
-            del open_from[src]
+            poller.unregister(fd)
+            del peer[fd]
             try:
                 dst.shutdown(socket.SHUT_WR)
             except OSError:
