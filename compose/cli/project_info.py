@@ -77,6 +77,7 @@ def ps_json(c) -> dict:
             "Health": c.state.health.status if c.state.health else "", "ID": c.id, "Image": c.image,
             "Labels": ",".join(f"{k}={v}" for k, v in sorted(c.labels.items())),
             "Name": c.name, "Names": c.name, "Networks": ",".join(sorted(c.networks or {})),
+            "Ports": ports_text(c),
             "Project": c.labels.get(L.PROJECT, ""), "Publishers": [
                 {"URL": p.host_ip or "0.0.0.0", "TargetPort": p.container_port,
                  "PublishedPort": p.host_port or 0, "Protocol": p.protocol} for p in c.ports],

@@ -2,8 +2,11 @@
 (``"8000-8010:80"``) binds the first free port of the range, like Docker."""
 from __future__ import annotations
 
+import json
 import random
 import socket
+import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -81,3 +84,69 @@ def test_container_run_publish_range_skips_a_taken_first_port(engine_dirs, engin
             engine.containers.remove(cid, force=True)
     finally:
         holder.close()
+
+
+WEB6 = """
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo six > /www/index.html; exec httpd -f -p 80 -h /www"]
+    tmpfs: [/www]
+    ports: ["[::1]:{short}:80", {{target: 80, published: "{long}", host_ip: "::1"}}, "{both}:80"]
+    stop_grace_period: 1s
+"""
+
+
+def _free_on_both() -> int:
+    for _ in range(50):
+        port = random.randint(20000, 40000)
+        try:
+            for family, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                with socket.socket(family) as s:
+                    s.bind((host, port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port found")
+
+
+def _get6(port: int) -> bytes:
+    for _ in range(50):
+        try:
+            with socket.create_connection(("::1", port), timeout=5) as s:
+                s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+                data = b""
+                while chunk := s.recv(4096):
+                    data += chunk
+            if data:
+                return data.split(b"\r\n\r\n", 1)[-1]
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"[::1]:{port} never answered")
+
+
+def test_compose_ports_on_ipv6_host_addresses(proj):
+    """Short `[::1]:P:80`, long `host_ip: "::1"` and a port without host IP (0.0.0.0 + [::]),
+    reachable over IPv6; ps / port print what Docker Compose prints; down frees everything."""
+    short, long_, both = _free_on_both(), _free_on_both(), _free_on_both()
+    code, out, err = proj("up", "-d", text=WEB6.format(short=short, long=long_, both=both))
+    assert code == 0, err
+    try:
+        for port in (short, long_, both):
+            assert _get6(port) == b"six\n"
+        code, out, err = proj("ps", "--format", "json")
+        row = json.loads(out.splitlines()[0])
+        assert row["Ports"] == (f"[::1]:{short}->80/tcp, [::1]:{long_}->80/tcp, "
+                                f"0.0.0.0:{both}->80/tcp, [::]:{both}->80/tcp"), err
+        assert [(p["URL"], p["PublishedPort"]) for p in row["Publishers"]] == [
+            ("::1", short), ("::1", long_), ("0.0.0.0", both), ("::", both)]
+        code, out, err = proj("port", "web", "80")
+        assert code == 0 and out == f"::1:{short}\n", (out, err)         # compose: no brackets
+    finally:
+        code, _, err = proj("down")
+        assert code == 0, err
+    for port in (short, long_, both):
+        listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
+                                   text=True).stdout
+        assert listening.strip() == ""
