@@ -52,6 +52,16 @@ def _inspect_ports(ports) -> dict:
     return out
 
 
+def _port_bindings(ports) -> dict:
+    """HostConfig.PortBindings: the -p / ports as asked (HostPort "" = random, "A-B" = range)."""
+    out: dict = {}
+    for p in ports:
+        host = str(p.host_port or "") + (f"-{p.host_port_end}" if p.host_port_end else "")
+        out.setdefault(f"{p.container_port}/{p.protocol}", []).append(
+            {"HostIp": p.host_ip, "HostPort": host})
+    return out
+
+
 def ports_text(info) -> str:
     out = []
     for p in info.ports:
@@ -110,7 +120,8 @@ def inspect_doc(info) -> dict:
                   **({"Health": health} if health else {})},
         "Image": info.image_id, "Name": "/" + info.name, "RestartCount": st.restart_count,
         "HostConfig": {
-            "NetworkMode": spec.network_mode, "Privileged": spec.privileged,
+            "NetworkMode": spec.network_mode, "PortBindings": _port_bindings(spec.ports),
+            "Privileged": spec.privileged,
             "ReadonlyRootfs": spec.read_only, "CapAdd": list(spec.cap_add),
             "CapDrop": list(spec.cap_drop), "SecurityOpt": list(spec.security_opt),
             "Init": spec.init, "Memory": spec.resources.memory or 0,

@@ -4,6 +4,7 @@ to every port of the range, mismatched ranges are refused with Docker's message 
 is created."""
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -101,6 +102,13 @@ def test_random_ports_for_a_range(net_engine, busybox_image, capsys):
         host81 = {hp for _, hp in by_target[81]}
         assert len(host80) == len(host81) == 1 and host80 != host81   # [::] twin: same port
         assert {ip for ip, _ in by_target[80]} == {"0.0.0.0", "::"}
+        code, out, _ = _cli(net_engine, capsys, "container", "inspect", cid)
+        doc = json.loads(out)[0]
+        assert doc["HostConfig"]["PortBindings"] == {            # as asked, like docker inspect
+            "80/tcp": [{"HostIp": "", "HostPort": ""}], "81/tcp": [{"HostIp": "", "HostPort": ""}]}
+        port80 = next(iter(host80))
+        assert doc["NetworkSettings"]["Ports"]["80/tcp"] == [
+            {"HostIp": "0.0.0.0", "HostPort": str(port80)}, {"HostIp": "::", "HostPort": str(port80)}]
         assert _get("127.0.0.1", host80.pop()) == b"port80\n"
         assert _get("::1", host81.pop()) == b"port81\n"
     finally:
