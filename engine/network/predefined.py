@@ -8,8 +8,9 @@ connected to or disconnected from.
 """
 from __future__ import annotations
 
-import json
 import os
+
+from .store import loads
 
 DRIVERS = {"host": "host", "none": "null"}
 
@@ -47,7 +48,7 @@ def containers(layout, name: str) -> dict:
             continue                          # a record being written (temp file)
         try:
             with open(os.path.join(folder, entry), "rb") as f:
-                state = json.loads(f.read())
+                state = loads(f.read())
         except (OSError, ValueError):
             continue
         if state.get("mode") == name and state.get("cid"):
@@ -67,9 +68,9 @@ def _created(layout) -> str:
 def utc_stamp(when: float) -> str:
     """datetime.fromtimestamp(when, timezone.utc).isoformat(timespec="microseconds") with "Z"
     for "+00:00" (same rounding: half-even microseconds), without importing datetime."""
-    import math
     import time
-    frac, secs = math.modf(when)
+    secs = float(int(when))             # math.modf(when), exactly (x - trunc(x) is exact)
+    frac = when - secs
     micros = round(frac * 1e6)
     if micros >= 1000000:
         secs, micros = secs + 1, micros - 1000000

@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 
 from ..errors import Conflict, InvalidArgument, NetworkError, NotFound
-from . import bridge, predefined, store
-from .netns import is_netns
+from . import predefined, store
 
 # Imported where used (a CLI call pays ~0.4 ms per module, more for these): ipaddress, ipam,
-# firewall (create), engine.types (objects handed back), sandbox (connect / containers).
+# bridge / firewall / sysnet (create, remove), engine.types (objects handed back), sandbox
+# (connect / containers): `network ls` and `inspect` import none of them.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..types import EndpointSpec, NetworkInfo, NetworkSpec, Sandbox
@@ -57,7 +57,7 @@ class NetworkService:
         if spec.name in predefined.DRIVERS:
             raise Conflict(f"operation is not permitted on predefined {spec.name} network")
         _validate_spec(spec)
-        from . import firewall
+        from . import bridge, firewall
         with firewall.host_lock():
             existing = store.all_records(self.paths)
             if any(r["name"] == spec.name for r in existing):
@@ -80,7 +80,7 @@ class NetworkService:
     def _new_record(self, spec: NetworkSpec, existing: list) -> dict:
         import ipaddress
 
-        from . import ipam
+        from . import bridge, ipam
         ours = [ipaddress.ip_network(r["subnet"]) for r in existing]
         net_id = store.new_id()
         rec = {"id": net_id, "name": spec.name, "driver": spec.driver or "bridge",
@@ -124,6 +124,7 @@ class NetworkService:
             raise Conflict(f"{rec['name']} is a pre-defined network and cannot be removed")
         # no host lock: deleting rules (one atomic restore) and a device never races a subnet
         # choice (a route still there only makes another engine's choice more cautious)
+        from . import bridge
         with store.lock(self.paths, rec["id"]):
             users = self._live_endpoints(rec, locked=True) or self._attached(rec)
             if users:
@@ -138,10 +139,15 @@ class NetworkService:
 
     def inspect_dict(self, name_or_id: str) -> dict:
         rec = self._find(name_or_id)
-        return store.inspect_dict(store.to_info(rec, self._live_endpoints(rec)), rec)
+        return store.inspect_doc(rec, self._live_endpoints(rec))
 
     def list(self, filters: dict | None = None) -> list[NetworkInfo]:
         """Our networks and Docker's predefined ``host`` and ``none`` (never stored)."""
+        return [store.to_info(rec, eps) for rec, eps in self.list_records(filters)]
+
+    def list_records(self, filters: dict | None = None) -> list[tuple[dict, dict]]:
+        """(record, live endpoints) of each network list() shows (no engine.types objects:
+        what ``network ls`` needs)."""
         out = []
         records = store.all_records(self.paths)
         if not any(rec.get("default") for rec in records) and _matches(_UNMADE_DEFAULT, filters or {}):
@@ -154,7 +160,7 @@ class NetworkService:
             records = store.all_records(self.paths)
         for rec in records + predefined.records(self.paths):
             if _matches(rec, filters or {}):
-                out.append(store.to_info(rec, self._live_endpoints(rec)))
+                out.append((rec, self._live_endpoints(rec)))
         return out
 
     def _find(self, name_or_id: str) -> dict:
@@ -190,6 +196,9 @@ class NetworkService:
         if rec.get("predefined"):
             return predefined.containers(self.paths, rec["name"])
         eps = store.endpoints(self.paths, rec["id"])
+        if not eps:
+            return eps
+        from .netns import is_netns
         live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
         if len(live) != len(eps):
             if locked:
@@ -201,6 +210,7 @@ class NetworkService:
     def _drop_stale(self, rec: dict) -> dict:
         """Rewrite the endpoint table without endpoints whose netns is gone (network lock
         held); delete their host-side veths. -> the live endpoints."""
+        from .netns import is_netns
         eps = store.endpoints(self.paths, rec["id"])
         live = {cid: ep for cid, ep in eps.items() if is_netns(ep.get("netns", ""))}
         for cid in set(eps) - set(live):
@@ -387,7 +397,8 @@ def _ipv6_pool(spec: NetworkSpec, ours6: list) -> dict:
 def _foreign_bridge_routes() -> list:
     """Subnets routed to other pycompose engines' bridges on this host."""
     from . import ipam
-    return [net for dev, net in ipam.host_route_table() if dev.startswith(bridge.BRIDGE_PREFIX)]
+    from .firewall import BRIDGE_PREFIX
+    return [net for dev, net in ipam.host_route_table() if dev.startswith(BRIDGE_PREFIX)]
 
 
 # what the default network's record would match on before it exists (its id is not known yet)

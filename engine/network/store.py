@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import json
 import os
 
 from ..errors import Conflict, NotFound
@@ -28,15 +27,58 @@ def read_json(path, default=None):
     teardown reads endpoint tables through this module."""
     try:
         with open(path, "rb") as f:
-            return json.loads(f.read())
+            data = f.read()
     except FileNotFoundError:
         return default
+    return loads(data)
+
+
+def loads(data: bytes):
+    """json.loads(data), through the C scanner of the _json module when the document is one
+    plain UTF-8 JSON value (what json.dumps writes): the json package (~4 ms of imports) is
+    loaded only for anything else, and then decides (and raises its own errors)."""
+    scan = _scanner()
+    if scan is not None:
+        try:
+            text = data.decode()
+            value, end = scan(text, 0)
+        except (UnicodeDecodeError, StopIteration, ValueError):
+            pass
+        else:
+            if end == len(text) or not text[end:].strip(" \t\n\r"):
+                return value
+    import json
+    return json.loads(data)
+
+
+class _DecoderContext:
+    """What json.JSONDecoder() hands _json.make_scanner (the defaults of json.loads)."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"),
+                      "NaN": float("nan")}.__getitem__
+    memo: dict = {}
+
+
+_SCANNER: list = []
+
+
+def _scanner():
+    if not _SCANNER:
+        try:
+            from _json import make_scanner
+            _SCANNER.append(make_scanner(_DecoderContext()))
+        except ImportError:                     # an interpreter without the C accelerator
+            _SCANNER.append(None)
+    return _SCANNER[0]
 
 
 def write_json(path, obj) -> None:
     from ..layout import write_json as durable_write
     durable_write(path, obj)
-from ..locks import flock
 
 # engine.types is imported inside the functions that build its objects: the shim's teardown
 # path (engine/network/release.py) uses this module and must stay light.
@@ -86,6 +128,7 @@ def save(layout: Layout, rec: dict) -> None:
 
 
 def lock(layout: Layout, net_id: str):
+    from ..locks import flock
     return flock(layout.lock_file(f"network-{net_id}"), what=f"network {net_id[:12]}")
 
 
@@ -105,6 +148,7 @@ def write_runtime_json(path, obj) -> None:
     folder, name = os.path.split(os.fspath(path))
     tmp = _join(folder, f".{name}.{os.getpid()}.tmp")
     os.makedirs(folder or ".", exist_ok=True)
+    import json
     with open(tmp, "w") as f:
         f.write(json.dumps(obj, indent=1, sort_keys=True))
     os.replace(tmp, path)
@@ -137,11 +181,7 @@ def to_info(rec: dict, eps: dict) -> NetworkInfo:
     from ..types import IPAMPool, NetworkInfo, NetworkSpec
     pool = IPAMPool(subnet=rec["subnet"], ip_range=rec.get("ip_range", ""),
                     gateway=rec.get("gateway", ""), aux_addresses=dict(rec.get("aux", {})))
-    containers = {cid: ep if "ip" not in ep else {
-        "Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",
-        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", ""),
-        "IPv6Address": f"{ep['ip6']}/{ep['prefixlen6']}" if ep.get("ip6") else ""}
-        for cid, ep in eps.items()}
+    containers = containers_doc(eps)
     spec = NetworkSpec(name=rec["name"], driver=rec["driver"], internal=rec["internal"],
                        attachable=rec.get("attachable", False),
                        enable_ipv6=rec.get("enable_ipv6", False),
@@ -154,6 +194,39 @@ def to_info(rec: dict, eps: dict) -> NetworkInfo:
     return NetworkInfo(id=rec["id"], name=rec["name"], driver=rec["driver"],
                        internal=rec["internal"], subnets=pools, labels=dict(rec.get("labels", {})),
                        created=rec["created"], containers=containers, bridge=rec["bridge"], spec=spec)
+
+
+def containers_doc(eps: dict) -> dict:
+    """docker's ``Containers`` of a network from its endpoint table (NetworkInfo.containers)."""
+    return {cid: ep if "ip" not in ep else {
+        "Name": ep.get("name", ""), "IPv4Address": f"{ep['ip']}/{ep['prefixlen']}",
+        "MacAddress": ep.get("mac", ""), "EndpointID": ep.get("endpoint_id", ""),
+        "IPv6Address": f"{ep['ip6']}/{ep['prefixlen6']}" if ep.get("ip6") else ""}
+        for cid, ep in eps.items()}
+
+
+def inspect_doc(rec: dict, eps: dict) -> dict:
+    """inspect_dict(to_info(rec, eps), rec) straight from the record (no engine.types)."""
+    pools = []
+    if rec.get("subnet"):
+        pools.append((rec["subnet"], rec.get("ip_range", ""), rec.get("gateway", ""),
+                      dict(rec.get("aux", {}))))
+    if rec.get("subnet6"):
+        pools.append((rec["subnet6"], "", rec.get("gateway6", ""), {}))
+    return {
+        "Name": rec["name"], "Id": rec["id"], "Created": rec["created"], "Scope": "local",
+        "Driver": rec["driver"], "EnableIPv4": True, "EnableIPv6": rec.get("enable_ipv6", False),
+        "IPAM": {"Driver": rec.get("ipam_driver", "default"), "Options": None,
+                 "Config": [{k: v for k, v in (("Subnet", subnet), ("IPRange", ip_range),
+                                                ("Gateway", gateway),
+                                                ("AuxiliaryAddresses", aux or None)) if v}
+                            for subnet, ip_range, gateway, aux in pools]},
+        "Internal": rec["internal"], "Attachable": rec.get("attachable", False),
+        "Ingress": False, "ConfigFrom": {"Network": ""}, "ConfigOnly": False,
+        "Containers": containers_doc(eps), "Options": dict(rec.get("options", {})),
+        "Labels": dict(rec.get("labels", {})),
+        "BridgeName": rec["bridge"],
+    }
 
 
 def inspect_dict(info: NetworkInfo, rec: dict) -> dict:
@@ -175,4 +248,5 @@ def inspect_dict(info: NetworkInfo, rec: dict) -> dict:
 
 
 def dumps(obj) -> str:
+    import json
     return json.dumps(obj, indent=4)
