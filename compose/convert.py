@@ -34,34 +34,10 @@ class ContainerContext:
     inherit_mounts: tuple = ()                  # anonymous volumes of the container being replaced
 
 
-def image_ref(project, service) -> str:
-    return service.image or naming.built_image_name(project.name, service.name)
-
-
-def network_names(project, service) -> list[str]:
-    """Service network keys in priority order ("default" when none is given)."""
-    if service.network_mode:
-        return []
-    keys = list(service.networks) or ["default"]
-    return sorted(keys, key=lambda k: -((service.networks.get(k) or _NoNet).priority))
-
-
-class _NoNet:
-    priority = 0
-
-
-def network_engine_name(project, key: str) -> str:
-    net = project.networks.get(key)
-    return net.name if net is not None else naming.scoped_name(project.name, key)
-
-
-def volume_engine_name(project, key: str) -> str:
-    vol = project.volumes.get(key)
-    return vol.name if vol is not None else key
-
-
-def container_name(project, service, number: int) -> str:
-    return service.container_name or naming.container_name(project.name, service.name, number)
+# the naming helpers live in compose.naming (light: the no-op `up` path plans without engine.types)
+from .naming import image_ref, network_engine_name, network_names  # noqa: E402,F401
+from .naming import project_container_name as container_name  # noqa: E402,F401
+from .naming import volume_engine_name  # noqa: E402,F401
 
 
 def network_spec(project, key: str, config_hash: str = "") -> NetworkSpec:

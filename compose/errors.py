@@ -13,7 +13,6 @@ Library code raises these; only the CLI prints them and picks exit codes.
 from __future__ import annotations
 
 from engine.records import record
-from typing import Optional, Sequence
 
 
 class ComposeError(Exception):
@@ -27,7 +26,7 @@ class Issue:
     message: str
     file: str = ""
     path: str = ""          # dotted key path, e.g. "services.web.ports[0]"
-    line: Optional[int] = None
+    line: int | None = None
 
     def __str__(self) -> str:
         where = self.file
@@ -39,7 +38,7 @@ class Issue:
 
 class ConfigError(ComposeError):
     def __init__(self, issues: "Sequence[Issue] | str", *, file: str = "", path: str = "",
-                 line: Optional[int] = None) -> None:
+                 line: int | None = None) -> None:
         if isinstance(issues, str):
             issues = [Issue(issues, file=file, path=path, line=line)]
         self.issues = list(issues)

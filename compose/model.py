@@ -33,8 +33,9 @@ Stable public API (others code against it; only additions from now on):
 """
 from __future__ import annotations
 
+from _collections_abc import Mapping    # = collections.abc.Mapping (no collections import)
+
 from engine.records import field, record
-from typing import Any, Mapping, Optional
 
 __all__ = [
     "Project", "Service", "Port", "ServiceVolume", "VolumeBind", "VolumeVolume", "VolumeTmpfs",
@@ -43,15 +44,26 @@ __all__ = [
     "Ipam", "Volume", "Secret", "Config", "parse_duration", "parse_bytes",
 ]
 
-# The parsers live in the loader (which must not import this module); re-exported here.
-from compose.loader.units import parse_bytes, parse_duration  # noqa: E402
+
+
+# The parsers live in the loader (which must not import this module); re-exported here, and
+# imported on first use (compose.loader.units compiles regular expressions: a project served
+# from the cache never needs them).
+def parse_duration(value):
+    from compose.loader.units import parse_duration as parse
+    return parse(value)
+
+
+def parse_bytes(value):
+    from compose.loader.units import parse_bytes as parse
+    return parse(value)
 
 
 def _tuple(items: Any) -> tuple:
     return tuple(items or ())
 
 
-def _opt_int(value: Any) -> Optional[int]:
+def _opt_int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
 
@@ -59,12 +71,12 @@ def _opt_int(value: Any) -> Optional[int]:
 class Port:
     """One published port (services.*.ports, long form)."""
     target: int
-    published: Optional[str] = None      # a port or a range "8000-8010"; None = ephemeral
-    host_ip: Optional[str] = None
+    published: str | None = None      # a port or a range "8000-8010"; None = ephemeral
+    host_ip: str | None = None
     protocol: str = "tcp"
     mode: str = "ingress"
-    name: Optional[str] = None
-    app_protocol: Optional[str] = None
+    name: str | None = None
+    app_protocol: str | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Port":
@@ -78,25 +90,25 @@ class Port:
 @record(frozen=True)
 class VolumeBind:
     """Bind options of a service volume."""
-    propagation: Optional[str] = None
+    propagation: str | None = None
     create_host_path: bool = True
-    selinux: Optional[str] = None
-    recursive: Optional[str] = None
+    selinux: str | None = None
+    recursive: str | None = None
 
 
 @record(frozen=True)
 class VolumeVolume:
     """Volume options of a service volume."""
     nocopy: bool = False
-    subpath: Optional[str] = None
+    subpath: str | None = None
     labels: dict = field(default_factory=dict)
 
 
 @record(frozen=True)
 class VolumeTmpfs:
     """Tmpfs options of a service volume."""
-    size: Optional[int] = None           # bytes
-    mode: Optional[int] = None           # permission bits
+    size: int | None = None           # bytes
+    mode: int | None = None           # permission bits
 
 
 @record(frozen=True)
@@ -104,13 +116,13 @@ class ServiceVolume:
     """One entry of service.volumes in long syntax (type bind|volume|tmpfs|npipe|image|cluster)."""
     type: str
     target: str
-    source: Optional[str] = None         # absolute host path for binds; volume key for volumes
+    source: str | None = None         # absolute host path for binds; volume key for volumes
     read_only: bool = False
-    consistency: Optional[str] = None
-    bind: Optional[VolumeBind] = None
-    volume: Optional[VolumeVolume] = None
-    tmpfs: Optional[VolumeTmpfs] = None
-    image: Optional[dict] = None
+    consistency: str | None = None
+    bind: VolumeBind | None = None
+    volume: VolumeVolume | None = None
+    tmpfs: VolumeTmpfs | None = None
+    image: dict | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "ServiceVolume":
@@ -150,11 +162,11 @@ class DependsOn:
 class Healthcheck:
     """A service healthcheck."""
     test: tuple = ()                     # ("CMD", ...), ("CMD-SHELL", "..."), ("NONE",)
-    interval: Optional[float] = None     # seconds
-    timeout: Optional[float] = None
-    retries: Optional[int] = None
-    start_period: Optional[float] = None
-    start_interval: Optional[float] = None
+    interval: float | None = None     # seconds
+    timeout: float | None = None
+    retries: int | None = None
+    start_period: float | None = None
+    start_interval: float | None = None
     disable: bool = False
 
     @classmethod
@@ -173,15 +185,15 @@ class Healthcheck:
 class Build:
     """A service's build section."""
     context: str = "."                   # absolute after path resolution (or a URL)
-    dockerfile: Optional[str] = None     # relative to context (as Compose prints it)
-    dockerfile_inline: Optional[str] = None
+    dockerfile: str | None = None     # relative to context (as Compose prints it)
+    dockerfile_inline: str | None = None
     args: dict = field(default_factory=dict)
-    target: Optional[str] = None
+    target: str | None = None
     labels: dict = field(default_factory=dict)
     cache_from: tuple = ()
     cache_to: tuple = ()
-    network: Optional[str] = None
-    shm_size: Optional[int] = None
+    network: str | None = None
+    shm_size: int | None = None
     extra_hosts: dict = field(default_factory=dict)
     platforms: tuple = ()
     tags: tuple = ()
@@ -212,13 +224,13 @@ class Build:
 @record(frozen=True)
 class ResourceLimit:
     """deploy.resources limits or reservations."""
-    cpus: Optional[float] = None
-    memory: Optional[int] = None         # bytes
-    pids: Optional[int] = None
+    cpus: float | None = None
+    memory: int | None = None         # bytes
+    pids: int | None = None
     devices: tuple = ()                  # raw dicts (capabilities, driver, count, device_ids, options)
 
     @classmethod
-    def from_dict(cls, d: Optional[Mapping]) -> Optional["ResourceLimit"]:
+    def from_dict(cls, d: Mapping | None) -> "ResourceLimit" | None:
         if d is None:
             return None
         cpus = d.get("cpus")
@@ -229,27 +241,27 @@ class ResourceLimit:
 @record(frozen=True)
 class Resources:
     """deploy.resources."""
-    limits: Optional[ResourceLimit] = None
-    reservations: Optional[ResourceLimit] = None
+    limits: ResourceLimit | None = None
+    reservations: ResourceLimit | None = None
 
 
 @record(frozen=True)
 class RestartPolicy:
     """deploy.restart_policy."""
-    condition: Optional[str] = None      # none|on-failure|any
-    delay: Optional[float] = None
-    max_attempts: Optional[int] = None
-    window: Optional[float] = None
+    condition: str | None = None      # none|on-failure|any
+    delay: float | None = None
+    max_attempts: int | None = None
+    window: float | None = None
 
 
 @record(frozen=True)
 class Deploy:
     """A service's deploy section."""
-    mode: Optional[str] = None
-    replicas: Optional[int] = None
+    mode: str | None = None
+    replicas: int | None = None
     labels: dict = field(default_factory=dict)
     resources: Resources = field(default_factory=Resources)
-    restart_policy: Optional[RestartPolicy] = None
+    restart_policy: RestartPolicy | None = None
     raw: dict = field(default_factory=dict)
 
     @classmethod
@@ -269,7 +281,7 @@ class Deploy:
 @record(frozen=True)
 class Logging:
     """A service's logging section."""
-    driver: Optional[str] = None
+    driver: str | None = None
     options: dict = field(default_factory=dict)
 
 
@@ -277,17 +289,17 @@ class Logging:
 class ServiceNetwork:
     """A service's attachment to one network."""
     aliases: tuple = ()
-    ipv4_address: Optional[str] = None
-    ipv6_address: Optional[str] = None
+    ipv4_address: str | None = None
+    ipv6_address: str | None = None
     link_local_ips: tuple = ()
-    mac_address: Optional[str] = None
+    mac_address: str | None = None
     driver_opts: dict = field(default_factory=dict)
     priority: int = 0
     gw_priority: int = 0
-    interface_name: Optional[str] = None
+    interface_name: str | None = None
 
     @classmethod
-    def from_dict(cls, d: Optional[Mapping]) -> Optional["ServiceNetwork"]:
+    def from_dict(cls, d: Mapping | None) -> "ServiceNetwork" | None:
         if d is None:
             return None
         return cls(aliases=_tuple(d.get("aliases")), ipv4_address=d.get("ipv4_address"),
@@ -314,10 +326,10 @@ class Ulimit:
 class FileReference:
     """A service's use of a secret or config: source key, target path, uid/gid/mode."""
     source: str
-    target: Optional[str] = None
-    uid: Optional[str] = None
-    gid: Optional[str] = None
-    mode: Optional[int] = None
+    target: str | None = None
+    uid: str | None = None
+    gid: str | None = None
+    mode: int | None = None
 
     @classmethod
     def from_dict(cls, d: Any) -> "FileReference":
@@ -336,11 +348,11 @@ class WatchRule:
     """One develop.watch rule."""
     path: str
     action: str                          # sync|rebuild|restart|sync+restart|sync+exec
-    target: Optional[str] = None
+    target: str | None = None
     ignore: tuple = ()
     include: tuple = ()
     initial_sync: bool = False
-    exec: Optional[dict] = None
+    exec: dict | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "WatchRule":
@@ -359,10 +371,10 @@ class Develop:
 class Service:
     """One service of the project, normalised."""
     name: str
-    image: Optional[str] = None
-    build: Optional[Build] = None
-    command: Optional[tuple] = None      # None = image default; () = explicitly empty
-    entrypoint: Optional[tuple] = None
+    image: str | None = None
+    build: Build | None = None
+    command: tuple | None = None      # None = image default; () = explicitly empty
+    entrypoint: tuple | None = None
     environment: dict = field(default_factory=dict)
     env_file: tuple = ()                 # raw dicts (path, required, format) when not resolved
     ports: tuple = ()                    # Port
@@ -371,27 +383,27 @@ class Service:
     volumes_from: tuple = ()
     tmpfs: tuple = ()
     networks: dict = field(default_factory=dict)   # name -> ServiceNetwork | None
-    network_mode: Optional[str] = None
+    network_mode: str | None = None
     depends_on: dict = field(default_factory=dict)  # name -> DependsOn (explicit only)
     links: tuple = ()
     external_links: tuple = ()
-    healthcheck: Optional[Healthcheck] = None
-    deploy: Optional[Deploy] = None
-    logging: Optional[Logging] = None
+    healthcheck: Healthcheck | None = None
+    deploy: Deploy | None = None
+    logging: Logging | None = None
     ulimits: dict = field(default_factory=dict)    # name -> Ulimit
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
     secrets: tuple = ()                  # FileReference
     configs: tuple = ()                  # FileReference
-    container_name: Optional[str] = None
-    hostname: Optional[str] = None
-    domainname: Optional[str] = None
-    user: Optional[str] = None
-    working_dir: Optional[str] = None
-    restart: Optional[str] = None
-    stop_signal: Optional[str] = None
-    stop_grace_period: Optional[float] = None
-    init: Optional[bool] = None
+    container_name: str | None = None
+    hostname: str | None = None
+    domainname: str | None = None
+    user: str | None = None
+    working_dir: str | None = None
+    restart: str | None = None
+    stop_signal: str | None = None
+    stop_grace_period: float | None = None
+    init: bool | None = None
     privileged: bool = False
     read_only: bool = False
     tty: bool = False
@@ -405,33 +417,33 @@ class Service:
     dns_search: tuple = ()
     dns_opt: tuple = ()
     extra_hosts: dict = field(default_factory=dict)  # host -> [ip, ...]
-    ipc: Optional[str] = None
-    pid: Optional[str] = None
-    uts: Optional[str] = None
-    cgroup: Optional[str] = None
-    cgroup_parent: Optional[str] = None
-    userns_mode: Optional[str] = None
-    platform: Optional[str] = None
-    pull_policy: Optional[str] = None
+    ipc: str | None = None
+    pid: str | None = None
+    uts: str | None = None
+    cgroup: str | None = None
+    cgroup_parent: str | None = None
+    userns_mode: str | None = None
+    platform: str | None = None
+    pull_policy: str | None = None
     profiles: tuple = ()
-    mem_limit: Optional[int] = None      # bytes
-    mem_reservation: Optional[int] = None
-    memswap_limit: Optional[int] = None
-    shm_size: Optional[int] = None
-    cpus: Optional[float] = None
-    cpu_shares: Optional[int] = None
-    cpuset: Optional[str] = None
-    pids_limit: Optional[int] = None
-    oom_score_adj: Optional[int] = None
+    mem_limit: int | None = None      # bytes
+    mem_reservation: int | None = None
+    memswap_limit: int | None = None
+    shm_size: int | None = None
+    cpus: float | None = None
+    cpu_shares: int | None = None
+    cpuset: str | None = None
+    pids_limit: int | None = None
+    oom_score_adj: int | None = None
     group_add: tuple = ()
-    mac_address: Optional[str] = None
-    runtime: Optional[str] = None
-    attach: Optional[bool] = None
-    develop: Optional[Develop] = None
+    mac_address: str | None = None
+    runtime: str | None = None
+    attach: bool | None = None
+    develop: Develop | None = None
     post_start: tuple = ()               # raw hook dicts
     pre_stop: tuple = ()
     raw: dict = field(default_factory=dict)
-    scale_value: Optional[int] = None    # the `scale` key (use .scale)
+    scale_value: int | None = None    # the `scale` key (use .scale)
     hash_source: dict = field(default_factory=dict)  # the dict compose.hashing hashes
 
     @property
@@ -472,7 +484,7 @@ class Service:
 @record(frozen=True)
 class Ipam:
     """A network's IPAM configuration."""
-    driver: Optional[str] = None
+    driver: str | None = None
     config: tuple = ()                   # raw dicts (subnet, gateway, ip_range, aux_addresses)
     options: dict = field(default_factory=dict)
 
@@ -482,14 +494,14 @@ class Network:
     """A top-level network."""
     key: str                             # the key under top-level networks:
     name: str                            # the engine name (<project>_<key> or explicit name)
-    driver: Optional[str] = None
+    driver: str | None = None
     driver_opts: dict = field(default_factory=dict)
     ipam: Ipam = field(default_factory=Ipam)
     external: bool = False
     internal: bool = False
     attachable: bool = False
-    enable_ipv4: Optional[bool] = None
-    enable_ipv6: Optional[bool] = None
+    enable_ipv4: bool | None = None
+    enable_ipv6: bool | None = None
     labels: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
 
@@ -499,7 +511,7 @@ class Volume:
     """A top-level volume."""
     key: str
     name: str
-    driver: Optional[str] = None
+    driver: str | None = None
     driver_opts: dict = field(default_factory=dict)
     external: bool = False
     labels: dict = field(default_factory=dict)
@@ -511,14 +523,14 @@ class Secret:
     """A top-level secret."""
     key: str
     name: str
-    file: Optional[str] = None           # absolute path
-    environment: Optional[str] = None    # variable name whose value is the secret
-    content: Optional[str] = None
+    file: str | None = None           # absolute path
+    environment: str | None = None    # variable name whose value is the secret
+    content: str | None = None
     external: bool = False
     labels: dict = field(default_factory=dict)
-    driver: Optional[str] = None
+    driver: str | None = None
     driver_opts: dict = field(default_factory=dict)
-    template_driver: Optional[str] = None
+    template_driver: str | None = None
     raw: dict = field(default_factory=dict)
 
 

@@ -47,3 +47,37 @@ def log_prefix(project: str, container_name_: str) -> str:
     """``web-1`` for ``demo-web-1``; a custom container_name is kept whole."""
     head = f"{project}{SEPARATOR}"
     return container_name_[len(head):] if container_name_.startswith(head) else container_name_
+
+
+# ----------------------------------------------------------------------------- project level
+# (re-exported by compose.convert)
+
+def image_ref(project, service) -> str:
+    return service.image or built_image_name(project.name, service.name)
+
+
+def network_names(project, service) -> list[str]:
+    """Service network keys in priority order ("default" when none is given)."""
+    if service.network_mode:
+        return []
+    keys = list(service.networks) or ["default"]
+    return sorted(keys, key=lambda k: -((service.networks.get(k) or _NoNet).priority))
+
+
+class _NoNet:
+    priority = 0
+
+
+def network_engine_name(project, key: str) -> str:
+    net = project.networks.get(key)
+    return net.name if net is not None else scoped_name(project.name, key)
+
+
+def volume_engine_name(project, key: str) -> str:
+    vol = project.volumes.get(key)
+    return vol.name if vol is not None else key
+
+
+def project_container_name(project, service, number: int) -> str:
+    """The name of container ``number`` of ``service``: its container_name, if it has one."""
+    return service.container_name or container_name(project.name, service.name, number)

@@ -8,12 +8,11 @@ The planner only ever reads this snapshot, which keeps it a pure function.
 from __future__ import annotations
 
 from engine.records import field, record
-from typing import Optional
 
 from engine.errors import NotFound
 
 from . import labels as L
-from .convert import image_ref
+from .naming import image_ref
 
 
 @record
@@ -36,8 +35,8 @@ class Observed:
         return [c for c in self.containers if L.is_oneoff(c.labels)]
 
 
-def observe(engine, project, *, name: Optional[str] = None, images: bool = True,
-            known_images: Optional[dict] = None, containers: bool = True) -> Observed:
+def observe(engine, project, *, name: str | None = None, images: bool = True,
+            known_images: dict | None = None, containers: bool = True) -> Observed:
     """``known_images``: {ref: id} the caller inspected just before (not inspected again);
     ``containers=False``: networks and volumes only (`run`'s infrastructure plan)."""
     project_name = project.name if project is not None else name

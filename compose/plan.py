@@ -14,7 +14,6 @@ output shows and what the golden tests compare against::
 from __future__ import annotations
 
 from engine.records import field, record
-from typing import Optional
 
 # actions
 CREATE = "create"
@@ -41,7 +40,7 @@ class Operation:
     number: int = 0                           # container number (create/recreate)
     condition: str = ""                       # WAIT: service_started|service_healthy|...
     required: bool = True                     # WAIT: a failure is only a warning if False
-    timeout: Optional[float] = None           # STOP: grace period
+    timeout: float | None = None           # STOP: grace period
     data: dict = field(default_factory=dict)  # anything else (specs built lazily)
 
     def line(self) -> str:
@@ -62,7 +61,7 @@ class Plan:
         self.operations.append(op)
         return op
 
-    def get(self, key: str) -> Optional[Operation]:
+    def get(self, key: str) -> Operation | None:
         for op in self.operations:
             if op.key == key:
                 return op

@@ -15,7 +15,12 @@ Files are validated on every hit:
   discovery walked through (from the working directory up to the compose file): mtime
   unchanged, so a new ``compose.override.yaml`` or ``.env`` invalidates the entry.
 
-Warnings the loader emitted are stored and replayed on a hit. Entries live under
+Warnings the loader emitted are stored and replayed on a hit. An entry also holds data
+derived from the project alone (``derive``: the config hashes of the services, networks and
+volumes, the normalised image names), so a hit installs the hashes in compose.hashing_compat
+and the no-op ``up`` path (compose.cli.up_light) needs neither compose.hashing nor
+engine.reference. The module imports no hashlib, pickle or pathlib (their C parts suffice).
+Entries live under
 ``<runroot>/compose-cache/`` (tmpfs: gone on reboot), mode 0600, written atomically. Any
 problem reading an entry is a miss; ``PYCOMPOSE_NO_PROJECT_CACHE=1`` disables the cache.
 """
@@ -23,17 +28,25 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-from pathlib import Path
-from typing import Optional
 
-CACHE_VERSION = 1
+try:                                     # the C modules: hashlib would load OpenSSL (~7 ms)
+    from _sha1 import sha1 as _sha1
+    from _sha256 import sha256 as _sha256
+except ImportError:                      # pragma: no cover - other Python builds
+    from hashlib import sha1 as _sha1, sha256 as _sha256
+try:                                     # the pickle module imports re (~10 ms); _pickle not
+    import _pickle as _pickler
+except ImportError:                      # pragma: no cover
+    import pickle as _pickler
+
+CACHE_VERSION = 2
 MAX_ENTRIES = 64                     # older entries are pruned when a new one is written
+PICKLE_PROTOCOL = 5                  # pickle.HIGHEST_PROTOCOL of Python 3.8+
 
-_recording: Optional[list] = None
-_record_lock = threading.Lock()
+_recording = None                    # list of paths while a load is recorded
+_record_lock = None                  # threading.Lock, made on the first recording
 _hook_installed = False
-_owner: Optional[threading.Thread] = None
+_owner = None                        # the thread whose opens are recorded
 _CODE_SUFFIXES = (".py", ".pyc", ".so")          # modules imported while loading: not inputs
 
 
@@ -41,6 +54,7 @@ def _audit(event: str, args) -> None:
     rec = _recording
     if rec is None:
         return
+    import threading
     if event == "open":
         path, mode, flags = args
         if isinstance(path, (str, bytes, os.PathLike)) and threading.current_thread() is _owner:
@@ -64,16 +78,15 @@ def enabled() -> bool:
     return os.environ.get("PYCOMPOSE_NO_PROJECT_CACHE", "").lower() not in ("1", "true", "yes")
 
 
-def load_cached(opts, cache_dir: Optional[Path]):
+def load_cached(opts, cache_dir):
     """``compose.loader.load_project(opts)``, served from the cache when still valid."""
-    from compose.loader import load_project
-    if cache_dir is None or not enabled() or "-" in (opts.files or ()) or opts.stdin is not None:
-        return load_project(opts)
-    key = _key(opts)
-    entry_path = Path(cache_dir) / f"{key}.pickle"
-    project = _read_entry(entry_path, opts)
+    path = entry_path(opts, cache_dir)
+    project = None if path is None else _read_entry(path, opts)
     if project is not None:
         return project
+    from compose.loader import load_project
+    if path is None:
+        return load_project(opts)
     warnings: list[str] = []
     user_warn = opts.on_warning
 
@@ -89,13 +102,16 @@ def load_cached(opts, cache_dir: Optional[Path]):
     finally:
         _stop_recording()
         opts.on_warning = user_warn
-    _write_entry(entry_path, project, warnings, opened, opts)
+    _write_entry(path, project, warnings, opened, opts)
     return project
 
 
 def _start_recording() -> list:
-    global _recording, _owner
+    global _recording, _owner, _record_lock
+    import threading
     _install_hook()
+    if _record_lock is None:
+        _record_lock = threading.Lock()
     _record_lock.acquire()
     _owner = threading.current_thread()
     _recording = []
@@ -110,22 +126,22 @@ def _stop_recording() -> None:
 
 
 def _key(opts) -> str:
-    import hashlib
     env = opts.os_environ()
     parts = (CACHE_VERSION, opts.workdir(), sorted(env.items()), list(opts.files),
              opts.project_name, opts.project_directory, list(opts.env_files), list(opts.profiles),
              list(opts.services), opts.interpolate, opts.normalize, opts.resolve_paths,
              opts.resolve_env_files, opts.consistency, opts.drop_unused_resources,
              os.geteuid(), _loader_stamp())
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return _sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def _loader_stamp() -> tuple:
-    """(name, mtime) of the loader's and the model's sources: a changed loader is a miss."""
+    """(name, mtime) of the loader's and the model's sources (and of engine/reference.py,
+    which normalises the image names stored with an entry): a changed loader is a miss."""
     import compose
-    base = Path(compose.__file__).parent
+    base = os.path.dirname(compose.__file__)
     stamp = []
-    for sub in (base / "loader", base):
+    for sub in (os.path.join(base, "loader"), base):
         try:
             with os.scandir(sub) as it:
                 for entry in it:
@@ -133,19 +149,23 @@ def _loader_stamp() -> tuple:
                         stamp.append((entry.name, entry.stat().st_mtime_ns))
         except OSError:
             pass
+    reference = os.path.join(os.path.dirname(base), "engine", "reference.py")
+    try:
+        stamp.append(("engine/reference.py", os.stat(reference).st_mtime_ns))
+    except OSError:
+        pass
     return tuple(sorted(stamp))
 
 
 def _file_sig(path: str):
     """Size and a digest of the contents (not the mtime: it is only as fine as the kernel's
     clock tick, and a file rewritten with the same text is still the same input)."""
-    import hashlib
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             if st.st_size > (4 << 20):
                 return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            return (st.st_size, hashlib.sha1(f.read()).hexdigest())
+            return (st.st_size, _sha1(f.read()).hexdigest())
     except OSError:
         return None
 
@@ -183,31 +203,58 @@ def _dependencies(opened: list, project, opts) -> tuple[dict, dict]:
     return ({p: _file_sig(p) for p in files}, {d: _dir_sig(d) for d in dirs})
 
 
-def _write_entry(path: Path, project, warnings, opened, opts) -> None:
-    import pickle
+def _write_entry(path: str, project, warnings, opened, opts) -> None:
     try:
         files, dirs = _dependencies(opened, project, opts)
-        data = pickle.dumps({"version": CACHE_VERSION, "files": files, "dirs": dirs,
-                             "warnings": list(warnings), "project": project},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        data = _pickler.dumps({"version": CACHE_VERSION, "files": files, "dirs": dirs,
+                               "warnings": list(warnings), "project": project,
+                               "derived": derive(project)},
+                              protocol=PICKLE_PROTOCOL)
+        directory = os.path.dirname(path)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-        _prune(path.parent)
+        _prune(directory)
     except Exception:                       # a cache that cannot be written is just a miss
         pass
 
 
-def _read_entry(path: Path, opts):
-    import pickle
+def derive(project) -> dict:
+    """What later commands compute from the project alone, stored with it: the config hashes
+    (compose.hashing_compat.derived_hashes) and the normalised ``name:tag`` of every image
+    reference (None for a digest or an invalid reference). {} when it cannot be computed."""
+    try:
+        from compose.hashing_compat import derived_hashes
+        derived = derived_hashes(project)
+        derived["images"] = _image_names(project)
+        return derived
+    except Exception:                       # noqa: BLE001 - derived data is an optimisation
+        return {}
+
+
+def _image_names(project) -> dict:
+    from compose.naming import image_ref
+    from engine import reference
+    from engine.errors import EngineError
+    names = {}
+    for svc in project.services.values():
+        ref = image_ref(project, svc)
+        try:
+            parsed = reference.parse(ref)
+            names[ref] = parsed.tagged_name if parsed.tag and not parsed.digest else None
+        except EngineError:
+            names[ref] = None
+    return names
+
+
+def read_entry(path: str, opts):
+    """(project, derived data) of a valid entry, else None; replays the entry's warnings."""
     try:
         with open(path, "rb") as f:
-            entry = pickle.load(f)
-    except FileNotFoundError:
-        return None
+            entry = _pickler.load(f)
     except Exception:
         return None
     if not isinstance(entry, dict) or entry.get("version") != CACHE_VERSION:
@@ -220,16 +267,33 @@ def _read_entry(path: Path, opts):
             return None
     for message in entry["warnings"]:
         opts.warn(message)
-    return entry["project"]
+    derived = entry.get("derived") or {}
+    if derived:
+        from compose.hashing_compat import remember_hashes
+        remember_hashes(entry["project"], derived)
+    return entry["project"], derived
 
 
-def _prune(directory: Path) -> None:
+def _read_entry(path: str, opts):
+    found = read_entry(path, opts)
+    return None if found is None else found[0]
+
+
+def entry_path(opts, cache_dir) -> "str | None":
+    """The file an entry for ``opts`` lives in (None when the cache is not used for them)."""
+    if cache_dir is None or not enabled() or "-" in (opts.files or ()) or opts.stdin is not None:
+        return None
+    return os.path.join(os.fspath(cache_dir), f"{_key(opts)}.pickle")
+
+
+def _prune(directory: str) -> None:
     try:
-        entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+        names = [n for n in os.listdir(directory) if n.endswith(".pickle") and not n.startswith(".")]
+        entries = sorted((os.stat(os.path.join(directory, n)).st_mtime, n) for n in names)
     except OSError:
         return
-    for old in entries[:-MAX_ENTRIES]:
+    for _mtime, old in entries[:-MAX_ENTRIES]:
         try:
-            old.unlink()
+            os.unlink(os.path.join(directory, old))
         except OSError:
             pass

@@ -13,13 +13,13 @@ container misses one of its networks.
 from __future__ import annotations
 
 from engine.records import field, record
-from typing import Optional
 
 from compose.errors import ComposeError
 
 from . import labels as L
-from .convert import container_name, image_ref, network_engine_name, network_names
-from .hashing_compat import service_hash
+from .naming import image_ref, network_engine_name, network_names
+from .naming import project_container_name as container_name
+from .hashing_compat import network_hash, service_hash, volume_hash
 from .plan import CREATE, KEEP, RECREATE, REMOVE, START, STOP, WAIT, Operation, Plan
 
 ORPHAN_WARNING = ("Found orphan containers ({names}) for this project. If you removed or renamed "
@@ -38,7 +38,7 @@ class UpOptions:
     ignore_orphans: bool = False
     scale: dict = field(default_factory=dict)
     no_start: bool = False
-    timeout: Optional[float] = None
+    timeout: float | None = None
     recreate_volumes: tuple = ()         # diverged volumes the user agreed to recreate (-y/prompt)
 
 
@@ -47,7 +47,7 @@ class DownOptions:
     services: tuple = ()
     remove_orphans: bool = False
     volumes: bool = False
-    timeout: Optional[float] = None
+    timeout: float | None = None
     remove: bool = True                  # False = only stop (the `stop` command)
 
 
@@ -141,9 +141,7 @@ class _UpState:
 
 
 def expected_network_hash(project, key: str) -> str:
-    from .hashing import network_hash
-    net = project.networks.get(key)
-    return network_hash(net if net is not None else {"name": network_engine_name(project, key)})
+    return network_hash(project, key)
 
 
 def _network_users(project, key: str) -> list[str]:
@@ -188,7 +186,6 @@ def _plan_networks(plan, project, scope, observed, state=None) -> list[str]:
 def diverged_volumes(project, observed, services) -> list[str]:
     """Engine names of the project volumes ``services`` use whose config-hash label differs
     from the file's (Docker Compose asks before recreating them: data is lost)."""
-    from .hashing import volume_hash
     out = []
     for key in _used_volumes(project, services):
         vol = project.volumes.get(key)
@@ -210,7 +207,6 @@ def _used_volumes(project, services) -> list[str]:
 
 
 def _plan_volumes(plan, project, scope, observed, recreate=(), state=None) -> list[str]:
-    from .hashing import volume_hash
     keys = []
     for key in _used_volumes(project, scope):
         vol = project.volumes.get(key)
@@ -231,7 +227,6 @@ def _plan_volumes(plan, project, scope, observed, recreate=(), state=None) -> li
 def _plan_volume_recreate(plan, project, observed, key, vol, state) -> str:
     """Stop and remove the containers of every service mounting the volume, remove the
     volume, create it again; the containers are then created anew (Docker Compose)."""
-    from .hashing import volume_hash
     users = [s.name for s in project.services.values()
              if any(v.type == "volume" and v.source == key for v in s.volumes)]
     removes = []
@@ -493,7 +488,7 @@ def _depth(service: str, dependents: dict, seen=()) -> int:
     return 0 if not above else 1 + max(_depth(d, dependents, seen + (service,)) for d in above)
 
 
-def _timeout(project, c, opts) -> Optional[float]:
+def _timeout(project, c, opts) -> float | None:
     if opts.timeout is not None:
         return opts.timeout
     svc = c.labels.get(L.SERVICE, "")

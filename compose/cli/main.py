@@ -6,7 +6,7 @@ their recorded typer declarations and calls the callback with the same keyword a
 typer would. Whenever that parser is not sure (help, no command, an unknown command or
 option, a missing value, a conversion error, shell completion) the real typer app runs
 instead, so help texts and usage errors stay typer's own. `container run` has its own
-argparse fast path (container_cmd/fast.py).
+argparse fast path (container_cmd/fast.py), and a no-op `up -d` its own (up_light.py).
 
 This is the only place that turns exceptions into exit codes. A user's mistake
 (ComposeError, EngineError) is one clear message on stderr and a non-zero exit, never a
@@ -49,7 +49,9 @@ def run(argv: list[str] | None = None) -> int:
         if code is not None:
             return code
     try:
-        code = run_light(argv)
+        code = _try_up_light(argv) if "up" in argv else None
+        if code is None:
+            code = run_light(argv)
         return run_typer(argv) if code is None else code
     except KeyboardInterrupt:
         return 130
@@ -60,6 +62,13 @@ def run(argv: list[str] | None = None) -> int:
             raise
         _error(str(e))
         return getattr(e, "exit_code", 1) or 1
+
+
+def _try_up_light(argv: list[str]) -> "int | None":
+    """A no-op `up -d` without typer, the loader or the engine services (up_light.py);
+    None when that path is not sure (then nothing has been printed or changed)."""
+    from .up_light import try_up
+    return try_up(argv)
 
 
 def _is_user_error(e: Exception) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 from compose.errors import ComposeError, ProjectNotFound, UsageError
 
@@ -54,7 +53,10 @@ def engine(ctx):
 
 
 def ansi(ctx) -> str:
-    opts = _options.get(ctx)
+    return ansi_mode(_options.get(ctx))
+
+
+def ansi_mode(opts) -> str:
     return opts.ansi if opts.ansi != "auto" else os.environ.get("COMPOSE_ANSI", "auto")
 
 
@@ -62,14 +64,18 @@ def renderer(ctx):
     """The progress renderer: --progress / COMPOSE_PROGRESS, --ansi / COMPOSE_ANSI, and
     COMPOSE_STATUS_STDOUT (progress on stdout instead of stderr)."""
     from .render import make_renderer
-    opts = _options.get(ctx)
+    return make_renderer(*progress_target(_options.get(ctx)))
+
+
+def progress_target(opts) -> tuple:
+    """(renderer mode, stream) for these global options and the environment."""
     mode = opts.progress
     if os.environ.get("COMPOSE_PROGRESS") and mode == "auto":
         mode = os.environ["COMPOSE_PROGRESS"]
-    if ansi(ctx) == "never" and mode in ("auto", "tty"):
+    if ansi_mode(opts) == "never" and mode in ("auto", "tty"):
         mode = "plain"
     stream = sys.stdout if env_flag("COMPOSE_STATUS_STDOUT") else sys.stderr
-    return make_renderer(mode, stream)
+    return mode, stream
 
 
 def parallel(ctx) -> int:
@@ -113,7 +119,7 @@ def print_plan(plan) -> None:
     sys.stdout.write(plan.render() or "nothing to do\n")
 
 
-def timeout_value(t: Optional[int]) -> Optional[float]:
+def timeout_value(t: int | None) -> float | None:
     return None if t is None else float(t)
 
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import os
 from engine.records import field, record
-from typing import Callable, Optional
 
 
 @record
 class LoadOptions:
     files: list = field(default_factory=list)        # -f (repeatable; "-" = stdin); [] = discover
-    project_name: Optional[str] = None               # -p (validated, not normalised)
-    project_directory: Optional[str] = None          # --project-directory
+    project_name: str | None = None               # -p (validated, not normalised)
+    project_directory: str | None = None          # --project-directory
     env_files: list = field(default_factory=list)    # --env-file (repeatable, relative to cwd)
     profiles: list = field(default_factory=list)     # --profile (repeatable)
     services: list = field(default_factory=list)     # services named on the command line
@@ -19,11 +18,11 @@ class LoadOptions:
     resolve_paths: bool = True                       # False = --no-path-resolution
     resolve_env_files: bool = True                   # False = --no-env-resolution
     consistency: bool = True                         # False = --no-consistency
-    environ: Optional[dict] = None                   # OS environment (default os.environ)
-    cwd: Optional[str] = None                        # default os.getcwd()
-    stdin: Optional[Callable[[], str]] = None        # reader for "-" (default sys.stdin.read)
+    environ: dict | None = None                   # OS environment (default os.environ)
+    cwd: str | None = None                        # default os.getcwd()
+    stdin: Callable[[], str] | None = None        # reader for "-" (default sys.stdin.read)
     drop_unused_resources: bool = True               # networks/volumes/... no active service uses
-    on_warning: Optional[Callable[[str], None]] = None  # warnings (unset variables, ...)
+    on_warning: Callable[[str], None] | None = None  # warnings (unset variables, ...)
 
     def os_environ(self) -> dict:
         return dict(os.environ if self.environ is None else self.environ)

@@ -1,12 +1,12 @@
 """state.json of a container: atomic, flock-guarded updates; liveness from /proc.
 
-Small on purpose (the shim imports it). A recorded pid is alive only if /proc/<pid>/stat
+Small on purpose (the shim imports it; ``json`` is imported where a state is parsed or
+written, so a liveness check alone stays light). A recorded pid is alive only if /proc/<pid>/stat
 shows the recorded start time and the process is not a zombie (runc's check).
 """
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 
 # a removal in progress: config.json renamed to this (no listing or lookup sees it any more)
@@ -83,6 +83,7 @@ class StateFile:
         self.lock_path = lock_path
 
     def read(self) -> dict:
+        import json
         try:
             with open(self.path, "rb") as f:
                 return json.loads(f.read() or b"{}")
@@ -92,6 +93,7 @@ class StateFile:
     def write(self, state: dict) -> None:
         """Atomic replace. No fsync: runtime state is re-derived from the kernel after a
         crash anyway, and an fsync per state change costs ~10 ms on every start/stop."""
+        import json
         tmp = f"{self.path}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
@@ -117,6 +119,7 @@ def write_json_fast(path: str, obj) -> None:
     """Atomic (temp + rename) but not durable: for files that need not survive a crash —
     run state under the runroot, the config of an auto-removed container. No fsync (two of
     them cost 5-10 ms on this disk)."""
+    import json
     tmp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
