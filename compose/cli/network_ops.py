@@ -114,19 +114,20 @@ def inspect(get_engine, networks, fmt: str) -> None:
 
 def create(get_engine, name: str, driver: str, subnet, ip_range, gateway, aux_address,
            internal: bool, attachable: bool, ipv6: bool, ipam_driver: str, label, opt) -> None:
+    """NetworkService.create of the NetworkSpec these options make, through its plain-dict
+    form (create_record: no engine.types import on the common path)."""
     from engine.errors import InvalidArgument
-    from engine.types import IPAMPool, NetworkSpec
     subnets, ranges, gateways = list(subnet or []), list(ip_range or []), list(gateway or [])
     if len(ranges) > len(subnets) or len(gateways) > len(subnets):
         raise InvalidArgument("every ip-range or gateway must have a corresponding subnet")
-    pools = tuple(IPAMPool(subnet=s, ip_range=ranges[i] if i < len(ranges) else "",
-                           gateway=gateways[i] if i < len(gateways) else "",
-                           aux_addresses=parse_kv(aux_address, "aux-address") if i == 0 else {})
-                  for i, s in enumerate(subnets))
-    spec = NetworkSpec(name=name, driver=driver, internal=internal, attachable=attachable,
-                       enable_ipv6=ipv6, ipam_driver=ipam_driver, ipam=pools,
-                       driver_opts=parse_kv(opt, "option"), labels=parse_kv(label, "label"))
-    echo(get_engine().networks.create(spec).id)
+    pools = [{"subnet": s, "ip_range": ranges[i] if i < len(ranges) else "",
+              "gateway": gateways[i] if i < len(gateways) else "",
+              "aux_addresses": parse_kv(aux_address, "aux-address") if i == 0 else {}}
+             for i, s in enumerate(subnets)]
+    request = {"name": name, "driver": driver, "internal": internal, "attachable": attachable,
+               "enable_ipv6": ipv6, "ipam_driver": ipam_driver, "ipam": pools,
+               "driver_opts": parse_kv(opt, "option"), "labels": parse_kv(label, "label")}
+    echo(get_engine().networks.create_record(request)["id"])
 
 
 def rm(get_engine, networks, force: bool) -> None:

@@ -6,19 +6,22 @@ A subnet is free when it overlaps neither a route of the host nor another networ
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 
 from ..errors import InvalidArgument, NetworkError
 
+# ipaddress (~3 ms) is imported by the functions that use it: the common `network create`
+# goes through the integer functions below instead.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ipaddress
     import random
 
     from ..types import IPAMPool
 
 
 def default_candidates():
+    import ipaddress
     for second in range(17, 32):
         yield ipaddress.ip_network(f"172.{second}.0.0/16")
     for third in range(0, 256, 16):
@@ -31,6 +34,7 @@ def host_route_table() -> list:
     """IPv4 routes of the host's main table as (device, ip_network), default route excluded.
 
     Read from /proc/net/route (what ``ip -4 route show`` prints, without a subprocess)."""
+    import ipaddress
     import _socket as socket            # inet_ntoa; socket.py's enum setup costs ~7 ms
     import struct
     try:
@@ -66,8 +70,87 @@ def pick_subnet(taken: list) -> ipaddress.IPv4Network:
     raise NetworkError("all predefined address pools have been fully subnetted")
 
 
+# ----------------------------------------------------------------------------- integers
+# The common `network create` (no explicit pool) with plain integers: (network, prefix
+# length) pairs, the same candidates, routes and overlap rule as above, without ipaddress.
+
+_ALL = 0xFFFFFFFF
+
+
+def _mask(prefix: int) -> int:
+    return _ALL ^ (_ALL >> prefix)
+
+
+def default_candidates_int():
+    """default_candidates() as (network, prefix length)."""
+    for second in range(17, 32):
+        yield (172 << 24) | (second << 16), 16
+    for third in range(0, 256, 16):
+        yield (192 << 24) | (168 << 16) | (third << 8), 20
+    for second in range(0, 256):
+        yield (10 << 24) | (second << 16), 16
+
+
+def _prefix_of_mask(mask: int) -> "int | None":
+    """Prefix length of a netmask (or, like ipaddress, of a hostmask); None if neither."""
+    for value in (mask, mask ^ _ALL):
+        ones = bin(value).count("1")
+        if _mask(ones) == value:
+            return ones
+    return None
+
+
+def host_route_ints() -> list:
+    """host_routes() as (network, prefix length), read the same way from /proc/net/route."""
+    try:
+        with open("/proc/net/route") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError as e:
+        raise NetworkError(f"cannot read the host's routes: {e.strerror}") from e
+    routes = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        try:
+            dest, mask = (int.from_bytes(int(v, 16).to_bytes(4, "little"), "big")
+                          for v in (fields[1], fields[7]))
+        except (ValueError, OverflowError):
+            continue
+        if mask == 0:
+            continue
+        prefix = _prefix_of_mask(mask)
+        if prefix is not None:
+            routes.append((dest & _mask(prefix), prefix))
+    return routes
+
+
+def cidr_int(text: str) -> tuple:
+    """A stored (canonical) IPv4 subnet "a.b.c.d/n" -> (network, prefix length)."""
+    address, _, prefix = text.partition("/")
+    a, b, c, d = (int(part) for part in address.split("."))
+    return (a << 24) | (b << 16) | (c << 8) | d, int(prefix)
+
+
+def ip_text(value: int) -> str:
+    return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+
+
+def pick_free_subnet(ours: list) -> tuple:
+    """pick_subnet(our subnets + host_routes()) for our networks' stored subnets ``ours``
+    -> ("a.b.c.d/n", gateway "a.b.c.(d+1)"): the subnet's first host, as ipaddress's
+    next(subnet.hosts()) for the default pools' /16 and /20."""
+    taken = [cidr_int(text) for text in ours] + host_route_ints()
+    for net, prefix in default_candidates_int():
+        if not any((net ^ other) & _mask(min(prefix, other_prefix)) == 0
+                   for other, other_prefix in taken):
+            return f"{ip_text(net)}/{prefix}", ip_text(net + 1)
+    raise NetworkError("all predefined address pools have been fully subnetted")
+
+
 def parse_pool(pool: IPAMPool, network_name: str):
     """Validate an explicit pool -> (subnet, ip_range | None, gateway | None, aux dict)."""
+    import ipaddress
     def bad(msg):
         return InvalidArgument(f"network {network_name}: {msg}")
     try:
@@ -96,6 +179,7 @@ def parse_pool(pool: IPAMPool, network_name: str):
 
 
 def _addr_in(text, subnet, what, bad):
+    import ipaddress
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
@@ -126,6 +210,7 @@ def allocate(subnet, ip_range, used: set[str], rng: random.Random | None = None)
 
 def parse_pool6(pool: IPAMPool, network_name: str):
     """Validate an explicit IPv6 pool -> (subnet, gateway | None)."""
+    import ipaddress
     def bad(msg):
         return InvalidArgument(f"network {network_name}: {msg}")
     try:
@@ -146,6 +231,7 @@ def parse_pool6(pool: IPAMPool, network_name: str):
 def pick_subnet6(taken: list) -> ipaddress.IPv6Network:
     """A random /64 of the unique local range fd00::/8 (40 random bits, RFC 4193) that
     overlaps nothing in ``taken`` - what Docker allocates for enable_ipv6 without a subnet."""
+    import ipaddress
     for _ in range(64):
         bits = int.from_bytes(os.urandom(5), "big")          # what SystemRandom draws from
         cand = ipaddress.IPv6Network(((0xfd << 120) | (bits << 80), 64))
@@ -156,6 +242,7 @@ def pick_subnet6(taken: list) -> ipaddress.IPv6Network:
 
 def allocate6(subnet, used: set[str]) -> str:
     """The lowest free address of an IPv6 subnet (the subnet-router anycast ::0 excluded)."""
+    import ipaddress
     first = int(subnet.network_address) + 1
     last = int(subnet.broadcast_address)
     for value in range(first, min(last, first + 65536) + 1):

@@ -54,18 +54,25 @@ class NetworkService:
 
     # ------------------------------------------------------------------ networks
     def create(self, spec: NetworkSpec) -> NetworkInfo:
-        if spec.name in predefined.DRIVERS:
-            raise Conflict(f"operation is not permitted on predefined {spec.name} network")
-        _validate_spec(spec)
+        return store.to_info(self.create_record(spec_request(spec)), {})
+
+    def create_record(self, request: dict) -> dict:
+        """create() from a plain request (spec_request's form: NetworkSpec's fields, pools as
+        dicts) -> the stored network record. `network create` comes this way: the common
+        case (no explicit pool) imports neither engine.types nor ipaddress."""
+        name = request["name"]
+        if name in predefined.DRIVERS:
+            raise Conflict(f"operation is not permitted on predefined {name} network")
+        _validate_request(request)
         from . import bridge, firewall
         with firewall.host_lock():
             existing = store.all_records(self.paths)
-            if any(r["name"] == spec.name for r in existing):
-                raise Conflict(f"network with name {spec.name} already exists")
-            rec = self._new_record(spec, existing)
+            if any(r["name"] == name for r in existing):
+                raise Conflict(f"network with name {name} already exists")
+            rec = self._new_record(request, existing)
             from .sysnet import link_exists
             if link_exists(rec["bridge"]):
-                raise Conflict(f"network {spec.name}: a network interface named {rec['bridge']} "
+                raise Conflict(f"network {name}: a network interface named {rec['bridge']} "
                                f"already exists on the host")
             try:
                 bridge.ensure_bridge(rec, fresh=True)
@@ -75,42 +82,43 @@ class NetworkService:
                 bridge.remove_bridge(rec)
                 _remove_tree(self.paths.network_dir(rec["id"]))
                 raise
-        return store.to_info(rec, {})
+        return rec
 
-    def _new_record(self, spec: NetworkSpec, existing: list) -> dict:
-        import ipaddress
-
+    def _new_record(self, req: dict, existing: list) -> dict:
         from . import bridge, ipam
-        ours = [ipaddress.ip_network(r["subnet"]) for r in existing]
+        name, pools_asked, opts = req["name"], req["ipam"], req["driver_opts"]
         net_id = store.new_id()
-        rec = {"id": net_id, "name": spec.name, "driver": spec.driver or "bridge",
-               "internal": spec.internal, "attachable": spec.attachable,
-               "enable_ipv6": spec.enable_ipv6, "ipam_driver": spec.ipam_driver or "default", "labels": dict(spec.labels),
-               "options": dict(spec.driver_opts), "created": store.now(),
-               "bridge": spec.driver_opts.get("com.docker.network.bridge.name") or
-               bridge.bridge_name(net_id),
-               "requested_pools": [vars(p) | {"aux_addresses": dict(p.aux_addresses)}
-                                   for p in spec.ipam],
-               "default": spec.name == DEFAULT_NETWORK}
+        rec = {"id": net_id, "name": name, "driver": req["driver"] or "bridge",
+               "internal": req["internal"], "attachable": req["attachable"],
+               "enable_ipv6": req["enable_ipv6"], "ipam_driver": req["ipam_driver"] or "default",
+               "labels": dict(req["labels"]), "options": dict(opts), "created": store.now(),
+               "bridge": opts.get("com.docker.network.bridge.name") or bridge.bridge_name(net_id),
+               "requested_pools": [dict(p, aux_addresses=dict(p["aux_addresses"]))
+                                   for p in pools_asked],
+               "default": name == DEFAULT_NETWORK}
         if len(rec["bridge"]) > 15:
             raise InvalidArgument(f"bridge name {rec['bridge']!r} is longer than 15 characters")
-        pools = [p for p in spec.ipam if p.subnet and ":" not in p.subnet]
+        pools = [p for p in pools_asked if p["subnet"] and ":" not in p["subnet"]]
         if pools:
-            subnet, ip_range, gateway, aux = ipam.parse_pool(pools[0], spec.name)
+            import ipaddress
+            ours = [ipaddress.ip_network(r["subnet"]) for r in existing]
+            subnet, ip_range, gateway, aux = ipam.parse_pool(_pool(pools[0]), name)
             for other in ours + _foreign_bridge_routes():
                 if subnet.overlaps(other):
                     raise Conflict(f"invalid pool request: Pool overlaps with other one on this "
                                    f"address space ({subnet} overlaps {other})")
+            gateway = gateway or next(subnet.hosts())
+            rec.update(subnet=str(subnet), ip_range=str(ip_range) if ip_range else "",
+                       gateway=str(gateway), aux=aux)
         else:
-            if any(p.gateway or p.ip_range for p in spec.ipam if ":" not in p.subnet):
-                raise InvalidArgument(f"network {spec.name}: a gateway or ip_range needs a subnet")
-            subnet = ipam.pick_subnet(ours + ipam.host_routes())
-            ip_range, gateway, aux = None, None, {}
-        gateway = gateway or next(subnet.hosts())
-        rec.update(subnet=str(subnet), ip_range=str(ip_range) if ip_range else "",
-                   gateway=str(gateway), aux=aux)
-        rec.update(_ipv6_pool(spec, ours6=[ipaddress.ip_network(r["subnet6"])
-                                           for r in existing if r.get("subnet6")]))
+            if any(p["gateway"] or p["ip_range"] for p in pools_asked if ":" not in p["subnet"]):
+                raise InvalidArgument(f"network {name}: a gateway or ip_range needs a subnet")
+            subnet, gateway = ipam.pick_free_subnet([r["subnet"] for r in existing])
+            rec.update(subnet=subnet, ip_range="", gateway=gateway, aux={})
+        if req["enable_ipv6"] or any(":" in p["subnet"] for p in pools_asked):
+            import ipaddress
+            rec.update(_ipv6_pool(req, ours6=[ipaddress.ip_network(r["subnet6"])
+                                              for r in existing if r.get("subnet6")]))
         return rec
 
     def remove(self, name_or_id: str, *, predefined: bool = False) -> None:
@@ -355,35 +363,51 @@ def _valid_name(name: str) -> bool:
     return bool(name) and name[0] not in "_.-" and _NAME_CHARS.issuperset(name)
 
 
-def _validate_spec(spec: NetworkSpec) -> None:
-    if not _valid_name(spec.name):
-        raise InvalidArgument(f"invalid network name {spec.name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+def spec_request(spec: NetworkSpec) -> dict:
+    """A NetworkSpec as create_record's request (its fields; pools as dicts)."""
+    return {"name": spec.name, "driver": spec.driver, "internal": spec.internal,
+            "attachable": spec.attachable, "enable_ipv6": spec.enable_ipv6,
+            "ipam_driver": spec.ipam_driver, "ipam": [dict(vars(p)) for p in spec.ipam],
+            "driver_opts": dict(spec.driver_opts), "labels": dict(spec.labels)}
+
+
+def _pool(pool: dict):
+    """A requested pool as the engine.types.IPAMPool that ipam.parse_pool* validate."""
+    from ..types import IPAMPool
+    return IPAMPool(**pool)
+
+
+def _validate_request(req: dict) -> None:
+    name, pools = req["name"], req["ipam"]
+    if not _valid_name(name):
+        raise InvalidArgument(f"invalid network name {name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                               f"are allowed")
-    if spec.name in RESERVED_NAMES:
-        raise Conflict(f"network name {spec.name} is reserved (predefined network)")
-    if spec.driver not in ("bridge", ""):
-        raise InvalidArgument(f"network {spec.name}: driver {spec.driver!r} is not supported "
+    if name in RESERVED_NAMES:
+        raise Conflict(f"network name {name} is reserved (predefined network)")
+    if req["driver"] not in ("bridge", ""):
+        raise InvalidArgument(f"network {name}: driver {req['driver']!r} is not supported "
                               f"(only \"bridge\")")
-    if spec.ipam_driver not in ("default", ""):
-        raise InvalidArgument(f"network {spec.name}: IPAM driver {spec.ipam_driver!r} is not "
+    if req["ipam_driver"] not in ("default", ""):
+        raise InvalidArgument(f"network {name}: IPAM driver {req['ipam_driver']!r} is not "
                               f"supported (only \"default\")")
-    if len([p for p in spec.ipam if p.subnet and ":" not in p.subnet]) > 1:
-        raise InvalidArgument(f"network {spec.name}: only one IPv4 pool per network is supported")
-    if len([p for p in spec.ipam if ":" in p.subnet]) > 1:
-        raise InvalidArgument(f"network {spec.name}: only one IPv6 pool per network is supported")
+    if len([p for p in pools if p["subnet"] and ":" not in p["subnet"]]) > 1:
+        raise InvalidArgument(f"network {name}: only one IPv4 pool per network is supported")
+    if len([p for p in pools if ":" in p["subnet"]]) > 1:
+        raise InvalidArgument(f"network {name}: only one IPv6 pool per network is supported")
 
 
-def _ipv6_pool(spec: NetworkSpec, ours6: list) -> dict:
+def _ipv6_pool(req: dict, ours6: list) -> dict:
     """{subnet6, gateway6} of an IPv6 network: its IPv6 pool, or a random ULA /64."""
     from . import ipam
-    pools6 = [p for p in spec.ipam if ":" in p.subnet]
-    if pools6 and not spec.enable_ipv6:
-        raise InvalidArgument(f"network {spec.name}: IPv6 subnet {pools6[0].subnet} given but "
+    name = req["name"]
+    pools6 = [p for p in req["ipam"] if ":" in p["subnet"]]
+    if pools6 and not req["enable_ipv6"]:
+        raise InvalidArgument(f"network {name}: IPv6 subnet {pools6[0]['subnet']} given but "
                               f"IPv6 is not enabled (set enable_ipv6: true / --ipv6)")
-    if not spec.enable_ipv6:
+    if not req["enable_ipv6"]:
         return {}
     if pools6:
-        subnet, gateway = ipam.parse_pool6(pools6[0], spec.name)
+        subnet, gateway = ipam.parse_pool6(_pool(pools6[0]), name)
         for other in ours6:
             if subnet.overlaps(other):
                 raise Conflict(f"invalid pool request: Pool overlaps with other one on this "

@@ -78,3 +78,36 @@ def test_hosts_and_resolv_text():
     assert hostsfiles.upstream_servers(("127.0.0.53",)) == ["127.0.0.53"]
     assert hostsfiles.upstream_servers(("127.0.0.53",), from_host_ns=False) == \
         list(hostsfiles.FALLBACK_NAMESERVERS)
+
+
+def test_integer_subnet_choice_equals_the_ipaddress_one():
+    """`network create`'s integer IPAM (pick_free_subnet, host_route_ints) picks what
+    pick_subnet over ipaddress networks picks, for random sets of taken subnets."""
+    import random
+    rng = random.Random(5)
+    assert [ipaddress.ip_network(pair) for pair in ipam.default_candidates_int()] == \
+        list(ipam.default_candidates())
+    assert [ipaddress.ip_network(pair) for pair in ipam.host_route_ints()] == ipam.host_routes()
+    pool = [str(c) for c in ipam.default_candidates()][:40]
+    for _ in range(400):
+        ours = [rng.choice(pool + [f"172.{rng.randint(0, 40)}.{rng.randint(0, 255)}.0/24",
+                                   f"192.168.{rng.randrange(0, 256, 4)}.0/22", "172.16.0.0/12",
+                                   "10.0.0.0/8"]) for _ in range(rng.randint(0, 14))]
+        taken = [ipaddress.ip_network(o) for o in ours] + ipam.host_routes()
+        try:
+            want = ipam.pick_subnet(taken)
+            expected = (str(want), str(next(want.hosts())))
+        except NetworkError as e:
+            expected = str(e)
+        try:
+            got = ipam.pick_free_subnet(ours)
+        except NetworkError as e:
+            got = str(e)
+        assert got == expected, ours
+    for prefix in range(1, 33):
+        mask = int(ipaddress.ip_network(f"0.0.0.0/{prefix}").netmask)
+        assert ipam._prefix_of_mask(mask) == prefix
+        hostmask = str(ipaddress.IPv4Address(mask ^ 0xFFFFFFFF))
+        assert ipam._prefix_of_mask(mask ^ 0xFFFFFFFF) == \
+            ipaddress.ip_network(f"0.0.0.0/{hostmask}").prefixlen
+    assert ipam._prefix_of_mask(0xFF00FF00) is None
