@@ -12,8 +12,8 @@ def bridge_name(net_id: str) -> str:
 
 
 def veth_name(cid: str, net_id: str) -> str:
-    import hashlib                      # lazily: OpenSSL's load is ~10 ms of the shim's teardown
-    return "pcv" + hashlib.sha256(f"{cid}/{net_id}".encode()).hexdigest()[:11]
+    from .store import sha256_hex       # the _sha256 builtin: hashlib loads OpenSSL (~7-10 ms)
+    return "pcv" + sha256_hex(f"{cid}/{net_id}".encode())[:11]
 
 
 # The bridge's ifalias says whether the network's iptables rules exist: a network made by

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 
-from .store import loads
+from .store import loads, sha256_hex
 
 DRIVERS = {"host": "host", "none": "null"}
 
 
 def record(layout, name: str) -> dict:
-    nid = _sha256_hex(f"pycompose-predefined:{name}:{layout.root}".encode())
+    nid = sha256_hex(f"pycompose-predefined:{name}:{layout.root}".encode())
     return {"id": nid, "name": name, "driver": DRIVERS[name], "internal": False,
             "attachable": False, "enable_ipv6": False, "ipam_driver": "default", "labels": {},
             "options": {}, "created": _created(layout), "bridge": "", "requested_pools": [],
@@ -77,12 +77,3 @@ def utc_stamp(when: float) -> str:
     elif micros < 0:
         secs, micros = secs - 1, micros + 1000000
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(secs))) + f".{micros:06d}Z"
-
-
-def _sha256_hex(data: bytes) -> str:
-    """sha256 hex digest through the _sha256 builtin (hashlib loads OpenSSL: ~7 ms)."""
-    try:
-        from _sha256 import sha256
-    except ImportError:                 # an interpreter built without it
-        from hashlib import sha256
-    return sha256(data).hexdigest()

@@ -111,3 +111,17 @@ def test_integer_subnet_choice_equals_the_ipaddress_one():
         assert ipam._prefix_of_mask(mask ^ 0xFFFFFFFF) == \
             ipaddress.ip_network(f"0.0.0.0/{hostmask}").prefixlen
     assert ipam._prefix_of_mask(0xFF00FF00) is None
+
+
+def test_endpoint_spec_dict_is_asdict_with_alias_list():
+    import dataclasses
+
+    from engine.network import bridge, store
+    from engine.types import EndpointSpec
+    for spec in (EndpointSpec(), EndpointSpec(aliases=("a", "b"), ipv4_address="10.0.0.9",
+                                              driver_opts={"k": "v"}, gw_priority=2)):
+        expected = dataclasses.asdict(spec)
+        expected["aliases"] = list(spec.aliases)
+        assert store.endpoint_spec_dict(spec) == expected
+    import hashlib
+    assert bridge.veth_name("c1", "n1") == "pcv" + hashlib.sha256(b"c1/n1").hexdigest()[:11]
