@@ -157,7 +157,13 @@ def prune(get_engine, filter_, force: bool) -> None:
 
 
 def resolve_container(eng, ref: str) -> str:
-    """A container reference (name, id, prefix) -> full id, through the container service."""
+    """A container reference (name, id, prefix) -> full id: a full id or an exact name read
+    straight from the container store (what the container service's lookup finds first,
+    without importing it: ~40 ms of a connect), anything else through the container
+    service (prefixes, errors)."""
+    cid = plain_container_hit(eng.paths, ref)
+    if cid is not None:
+        return cid
     try:
         return eng.containers.inspect(ref).id
     except ImportError:
@@ -165,6 +171,30 @@ def resolve_container(eng, ref: str) -> str:
         if len(ref) == 64 and os.path.exists(eng.paths.container_dir(ref)):
             return ref
         raise
+
+
+def plain_container_hit(paths, ref: str) -> "str | None":
+    """engine.runtime.store.ContainerStore.resolve's answer when it is a full id or an exact
+    name (the ids are the container dirs holding a config.json, the names their ``name``
+    symlinks; the same order: id first, then names in id order); None when it would look
+    further (an id prefix, no match) or a name is not readable that way."""
+    import os
+    ref = ref.lstrip("/") if ref.startswith("/") else ref
+    try:
+        entries = sorted(os.listdir(paths.containers))
+    except OSError:
+        return None
+    ids = [cid for cid in entries if os.path.exists(f"{paths.containers}/{cid}/config.json")]
+    if ref in ids:
+        return ref
+    for cid in ids:
+        try:
+            name = os.readlink(f"{paths.containers}/{cid}/name")
+        except OSError:
+            return None                    # no name link: the container service reads config
+        if name == ref:
+            return cid
+    return None
 
 
 def connect(get_engine, network: str, container: str, alias, ip: str, ip6: str, mac: str,

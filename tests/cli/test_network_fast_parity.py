@@ -218,3 +218,28 @@ def test_fast_path_output_equals_the_typer_path(engine_dirs, capsys, monkeypatch
     code = network_fast.try_run(argv)
     captured = capsys.readouterr()
     assert (code, captured.out, captured.err) == expected
+
+
+def test_plain_container_hit_agrees_with_the_container_service(ceng):
+    """connect/disconnect resolve a full id or exact name without the container service:
+    whenever that answers, it is the service's answer."""
+    from engine.errors import NotFound
+    from tests.fixtures.containers import _spec
+    made = [ceng.containers.create(_spec(["true"], name=name)) for name in ("web-x1", "db-x1")]
+    odd = ceng.containers.create(_spec(["true"], name=made[0].id[:6]))   # a name that is a prefix
+    refs = [c.id for c in made + [odd]] + ["web-x1", "/db-x1", made[1].id[:8], made[0].id[:6],
+                                           "nobody-x1", "", "/"]
+    answered = 0
+    for ref in refs:
+        hit = network_ops.plain_container_hit(ceng.paths, ref)
+        try:
+            expected = ceng.containers.inspect(ref).id
+        except NotFound:
+            expected = None
+        if hit is not None:
+            answered += 1
+            assert hit == expected, ref
+    assert answered >= 6
+    os.unlink(os.path.join(ceng.paths.container_dir(made[1].id), "name"))
+    assert network_ops.plain_container_hit(ceng.paths, "nobody-x1") is None  # unsure: service
+    assert network_ops.plain_container_hit(ceng.paths, made[1].id) == made[1].id
