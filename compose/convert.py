@@ -14,7 +14,6 @@ from engine.types import (ContainerSpec, DeviceMapping, EndpointSpec, Healthchec
                           Ulimit, VolumeSpec)
 
 from . import labels as L
-from . import naming
 
 DEFAULT_SECRET_DIR = "/run/secrets"
 

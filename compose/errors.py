@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from engine.records import record
 
+TYPE_CHECKING = False                   # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Sequence
+
 
 class ComposeError(Exception):
     exit_code = 1

@@ -37,6 +37,10 @@ from _collections_abc import Mapping    # = collections.abc.Mapping (no collecti
 
 from engine.records import field, record
 
+TYPE_CHECKING = False                   # typing is not imported at run time (~10 ms)
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = [
     "Project", "Service", "Port", "ServiceVolume", "VolumeBind", "VolumeVolume", "VolumeTmpfs",
     "DependsOn", "Healthcheck", "Build", "Deploy", "Resources", "ResourceLimit", "RestartPolicy",

@@ -34,10 +34,12 @@ from .naming import image_ref
 from .observe import Observed
 
 
-def observe_light(root: str, project, image_names: dict):
+def observe_light(root: str, project, image_names: dict, containers=None):
+    """``containers``: project_containers(root, project) the caller read already."""
     label = f"{L.PROJECT}={project.name}"
     obs = Observed(project=project.name)
-    containers = labelled_containers(root, label)
+    if containers is None:
+        containers = labelled_containers(root, label)
     if containers is None:
         return None
     obs.containers = containers
@@ -51,6 +53,11 @@ def observe_light(root: str, project, image_names: dict):
             return None
         obs.image_ids[svc.name] = image_id
     return obs
+
+
+def project_containers(root: str, project):
+    """The project's containers (ContainerViews), None if not sure."""
+    return labelled_containers(root, f"{L.PROJECT}={project.name}")
 
 
 def _networks(obs, root: str, project, label: str) -> bool:

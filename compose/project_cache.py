@@ -10,7 +10,7 @@ complete OS environment, the LoadOptions (files, -p, --project-directory, --env-
 Files are validated on every hit:
 
 * every file the loader opened while loading (recorded with an audit hook on ``open``):
-  size and SHA-1 of the contents must be unchanged (files over 4 MiB: inode, size, mtime);
+  size and SHA-256 of the contents must be unchanged (files over 4 MiB: inode, size, mtime);
 * every directory that holds one of them, the working directory and the directories
   discovery walked through (from the working directory up to the compose file): mtime
   unchanged, so a new ``compose.override.yaml`` or ``.env`` invalidates the entry.
@@ -29,17 +29,16 @@ from __future__ import annotations
 import os
 import sys
 
-try:                                     # the C modules: hashlib would load OpenSSL (~7 ms)
-    from _sha1 import sha1 as _sha1
+try:                                     # the C module: hashlib would load OpenSSL (~7 ms)
     from _sha256 import sha256 as _sha256
 except ImportError:                      # pragma: no cover - other Python builds
-    from hashlib import sha1 as _sha1, sha256 as _sha256
+    from hashlib import sha256 as _sha256
 try:                                     # the pickle module imports re (~10 ms); _pickle not
     import _pickle as _pickler
 except ImportError:                      # pragma: no cover
     import pickle as _pickler
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 MAX_ENTRIES = 64                     # older entries are pruned when a new one is written
 PICKLE_PROTOCOL = 5                  # pickle.HIGHEST_PROTOCOL of Python 3.8+
 
@@ -165,7 +164,7 @@ def _file_sig(path: str):
             st = os.fstat(f.fileno())
             if st.st_size > (4 << 20):
                 return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            return (st.st_size, _sha1(f.read()).hexdigest())
+            return (st.st_size, _sha256(f.read()).hexdigest())
     except OSError:
         return None
 

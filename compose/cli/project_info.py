@@ -242,11 +242,8 @@ def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None
 
 def version(fmt: str = typer.Option("pretty", "-f", "--format", help="Format the output. Values: [pretty | json]"),
             short: bool = typer.Option(False, "--short", help="Shows only Compose's version number")) -> None:
-    from importlib.metadata import PackageNotFoundError, version as pkg_version
-    try:
-        v = pkg_version("pycompose")
-    except PackageNotFoundError:
-        v = "0.1.0"
+    # pyproject's version, kept equal by tests/cli/test_version.py (importlib.metadata: ~77 ms)
+    from compose import __version__ as v
     if short:
         sys.stdout.write(v + "\n")
     elif fmt == "json":

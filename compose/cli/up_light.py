@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import os
 
+from compose import labels as L
+
 _VALUE_OPTIONS = {"-f": "files", "--file": "files", "-p": "project_name",
                   "--project-name": "project_name", "--project-directory": "project_directory",
                   "--env-file": "env_files", "--profile": "profiles", "--root": "root",
@@ -178,10 +180,14 @@ def _images_settled(project, scope) -> bool:
 
 def _running_if_nothing_to_do(root, project, services, scope, image_names) -> "list | None":
     """Names of the running containers `up` would report, if its plan does nothing else."""
+    from engine.runtime.query import labelled_containers
+    containers = labelled_containers(root, f"{L.PROJECT}={project.name}")
+    if containers is None or not _all_running(project, scope, containers):
+        return None                  # e.g. a cold `up`: decided before the other queries
     from compose.observe_light import observe_light
     from compose.reconcile import UpOptions, diverged_volumes, plan_up
     from compose.plan import KEEP
-    observed = observe_light(root, project, image_names)
+    observed = observe_light(root, project, image_names, containers)
     if observed is None or any(not observed.image_ids.get(name) for name in scope):
         return None
     if diverged_volumes(project, observed, scope):
@@ -195,17 +201,28 @@ def _running_if_nothing_to_do(root, project, services, scope, image_names) -> "l
             if op.action == KEEP and op.kind == "container" and op.cause == "up to date"]
 
 
+def _all_running(project, scope, containers) -> bool:
+    """Every service in scope that should run has a running container (a cheap early "no":
+    the planner decides the rest)."""
+    running = {c.labels.get(L.SERVICE) for c in containers
+               if c.state.running and not L.is_oneoff(c.labels)}
+    return all(name in running for name in scope if project.services[name].scale != 0)
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
 def _try_lock(path: str) -> "int | None":
     """engine.locks.flock(path) without waiting: the fd holding it, or None when another
-    command holds it (the full path waits for it)."""
+    command holds it (the full path waits for it) or when the lock file does not exist yet
+    (the `up` that made the containers made it: this path never creates files)."""
     import errno
     import fcntl
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:

@@ -4,6 +4,10 @@ from __future__ import annotations
 import os
 from engine.records import field, record
 
+TYPE_CHECKING = False                   # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable
+
 
 @record
 class LoadOptions:

@@ -3,7 +3,6 @@ containers, and engine.runtime.jsonread against json.loads."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
