@@ -8,7 +8,8 @@ Projects (generated in a temp dir, image busybox:latest made from busybox-static
 Scenarios per project: `up -d` cold, `up -d` with nothing to do, `run --rm`, `down`.
 Tools alternate round by round; medians and the ratio pycompose / docker are printed.
 Docker is used only if `docker info` works ("docker not available" otherwise).
-pycompose runs on a private engine root so the benchmark leaves the default store alone.
+pycompose runs on a private engine root so the benchmark leaves the default store alone, as
+the console script of a venv install (bench/_tools.py pycompose_cli), the way users run it.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _tools import docker_compose_cmd  # noqa: E402
+from _tools import docker_compose_cmd, pycompose_cli  # noqa: E402
 
 SMALL = """
 name: {name}
@@ -105,7 +106,7 @@ def setup_tools(tmp: Path, only: str) -> list[Tool]:
         env = dict(os.environ, PYCOMPOSE_ROOT=str(tmp / "pc-root"),
                    PYCOMPOSE_RUNROOT=f"/run/pycompose-bench-{uuid.uuid4().hex[:6]}",
                    PYTHONPATH=str(REPO), COMPOSE_PROGRESS="quiet")
-        argv = [sys.executable, "-m", "compose"]
+        argv = pycompose_cli()           # the installed console script, as users run it
         subprocess.run([*argv, "image", "import", "--change", 'CMD ["sh"]', str(tar), "busybox:latest"],
                        check=True, capture_output=True, env=env)
         tools.append(Tool("pycompose", argv, env))
