@@ -199,12 +199,16 @@ def plain_container_hit(paths, ref: str) -> "str | None":
 
 def connect(get_engine, network: str, container: str, alias, ip: str, ip6: str, mac: str,
             gw_priority: int) -> None:
-    from engine.types import EndpointSpec
     eng = get_engine()
     cid = resolve_container(eng, container)
-    eng.networks.connect(network, cid, EndpointSpec(aliases=tuple(alias or ()), ipv4_address=ip,
-                                                    ipv6_address=ip6, mac_address=mac,
-                                                    gw_priority=gw_priority))
+    eng.networks.connect_request(network, cid, endpoint_dict(alias, ip, ip6, mac, gw_priority))
+
+
+def endpoint_dict(alias, ip: str, ip6: str, mac: str, gw_priority: int) -> dict:
+    """store.endpoint_spec_dict(EndpointSpec(aliases=…, ipv4_address=…, …)) of these options,
+    without importing engine.types (test_network_fast_parity checks they agree)."""
+    return {"aliases": list(alias or ()), "ipv4_address": ip, "ipv6_address": ip6,
+            "mac_address": mac, "priority": 0, "gw_priority": gw_priority, "driver_opts": {}}
 
 
 def disconnect(get_engine, network: str, container: str, force: bool) -> None:

@@ -1,18 +1,31 @@
 """Talking to netd (see netd.py): send a request with fds, start netd on demand."""
 from __future__ import annotations
 
+import _socket as socket        # the C module: socket.py's enum setup costs ~7 ms
 import json
 import os
-import socket
 import sys
-from pathlib import Path
 
 from ..errors import NetworkError
 from ..locks import flock
 
+# ``sock_path``: a str or a pathlib.Path (engine.layout.Paths / Layout .netd_socket).
+
+
 def _project_root() -> str:
     import engine
-    return str(Path(engine.__file__).resolve().parent.parent)
+    return os.path.dirname(os.path.dirname(os.path.realpath(engine.__file__)))
+
+
+def _sibling(sock_path, suffix: str) -> str:
+    """Path(sock_path).with_suffix(suffix) as a string."""
+    return os.path.splitext(os.fspath(sock_path))[0] + suffix
+
+
+def _send_fds(sock, buffers: list, fds: list) -> None:
+    """socket.send_fds for a _socket.socket."""
+    import array
+    sock.sendmsg(buffers, [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
 
 
 def request(sock_path: Path, msg: dict, fds: list[int] = (), *, start: bool = True,
@@ -33,7 +46,7 @@ def request(sock_path: Path, msg: dict, fds: list[int] = (), *, start: bool = Tr
             return reply
         if not start:
             return None
-        with flock(lock_path or sock_path.with_suffix(".lock"), timeout=30, what="netd start"):
+        with flock(lock_path or _sibling(sock_path, ".lock"), timeout=30, what="netd start"):
             if _try_send(sock_path, {"op": "ping"}, ()) is None:
                 first = msg.get("op") == "add"
                 _spawn(sock_path, msg if first else None, list(fds) if first else [])
@@ -46,10 +59,11 @@ def request(sock_path: Path, msg: dict, fds: list[int] = (), *, start: bool = Tr
 
 def _try_send(sock_path: Path, msg: dict, fds) -> dict | None:
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
             s.settimeout(10)
-            s.connect(str(sock_path))
-            socket.send_fds(s, [json.dumps(msg).encode() + b"\n"], list(fds))
+            s.connect(os.fspath(sock_path))
+            _send_fds(s, [json.dumps(msg).encode() + b"\n"], list(fds))
             data = b""
             while not data.endswith(b"\n"):
                 chunk = s.recv(65536)
@@ -57,16 +71,18 @@ def _try_send(sock_path: Path, msg: dict, fds) -> dict | None:
                     return None
                 data += chunk
             return json.loads(data)
+        finally:
+            s.close()
     except (ConnectionRefusedError, FileNotFoundError, ConnectionResetError, BrokenPipeError):
         return None
-    except socket.timeout as e:
+    except TimeoutError as e:                  # socket.timeout
         raise NetworkError(f"the network helper at {sock_path} did not answer "
-                           f"(see {sock_path.with_suffix('.log')})") from e
+                           f"(see {_sibling(sock_path, '.log')})") from e
     except OSError as e:
         raise NetworkError(f"talking to the network helper at {sock_path} failed: {e}") from e
 
 
-def _listen(sock_path: Path) -> socket.socket:
+def _listen(sock_path):
     """The control socket, bound and listening before netd runs (a stale file of a killed
     netd is replaced: we hold the start lock and nobody answered on it)."""
     try:
@@ -75,7 +91,7 @@ def _listen(sock_path: Path) -> socket.socket:
         pass
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        listener.bind(str(sock_path))
+        listener.bind(os.fspath(sock_path))
         listener.listen(128)
     except OSError as e:
         listener.close()
@@ -91,8 +107,8 @@ def _spawn(sock_path: Path, first: dict | None = None, fds: list[int] = ()) -> N
     engine package."""
     import subprocess                     # only when netd has to be started
     listener = _listen(sock_path)
-    log = open(sock_path.with_suffix(".log"), "ab")
-    args = [str(sock_path), "--listen-fd", str(listener.fileno())]
+    log = open(_sibling(sock_path, ".log"), "ab")
+    args = [os.fspath(sock_path), "--listen-fd", str(listener.fileno())]
     if first is not None:
         args += ["--first", json.dumps(first), "--fds", ",".join(str(fd) for fd in fds)]
     code = (f"import sys; sys.path.insert(0, {_project_root()!r}); "
@@ -108,4 +124,4 @@ def _spawn(sock_path: Path, first: dict | None = None, fds: list[int] = ()) -> N
         log.close()
         listener.close()
     if proc.returncode != 0:
-        raise NetworkError(f"the network helper did not start (see {sock_path.with_suffix('.log')})")
+        raise NetworkError(f"the network helper did not start (see {_sibling(sock_path, '.log')})")

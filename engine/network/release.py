@@ -104,7 +104,7 @@ def teardown(layout, cid: str) -> None:
 def detach(layout, net_id: str, cid: str, veth: str = "") -> None:
     """Remove the container's veth and endpoint entry (``veth``: its name from the record)."""
     from . import bridge, store, sysnet
-    rec = store.read_json(layout.network_dir(net_id) / "network.json")
+    rec = store.read_json(os.path.join(layout.network_dir(net_id), "network.json"))
     sysnet.delete_link(veth or bridge.veth_name(cid, net_id))
     if not rec:
         return

@@ -6,14 +6,20 @@ made, so teardown — idempotent, and run on any failure of setup — finds ever
 """
 from __future__ import annotations
 
+import _socket as socket        # SOCK_* and gethostname: socket.py's enum setup costs ~7 ms
 import os
-import socket
 
 from ..errors import NetworkError
-from ..layout import read_json
-from ..types import EndpointSpec, PortBinding, Sandbox
-from . import bridge, firewall, hostsfiles, ipam, netd_client, ports, release, store, sysnet
+from . import bridge, firewall, hostsfiles, ipam, netd_client, release, store, sysnet
 from .netns import create_netns, delete_netns, is_netns, open_sockets_in_netns
+from .store import read_json
+
+# Imported where used, so `network connect` / `disconnect` (hot_plug / hot_unplug) stay light:
+# engine.types (the objects setup returns), ports (publishing). Paths come from svc.paths
+# (plain strings; no pathlib), except where a Layout is handed on (release.teardown).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..types import EndpointSpec, PortBinding, Sandbox
 
 NETNS_SYSCTLS = {"net.ipv4.ping_group_range": "0 2147483647",      # Docker's values
                  "net.ipv4.ip_unprivileged_port_start": "0",
@@ -24,7 +30,7 @@ SPECIAL_MODES = ("none", "host", "bridge", "default", "")
 
 def setup(svc, info) -> Sandbox:
     spec, cid = info.spec, info.id
-    if svc.layout.sandbox_file(cid).exists() or is_netns(str(svc.layout.netns_path(cid))):
+    if os.path.exists(svc.paths.sandbox_file(cid)) or is_netns(str(svc.paths.netns_path(cid))):
         teardown(svc, cid)                 # a previous run was not torn down: start clean
     mode = spec.network_mode or "bridge"
     hostname = spec.hostname or cid[:12]
@@ -34,9 +40,9 @@ def setup(svc, info) -> Sandbox:
             return _host_sandbox(spec)
         return _joined_sandbox(svc, mode.split(":", 1)[1])
     wanted = _wanted_networks(svc, spec, cid, mode)
-    records = [(store.find(svc.layout, name) if name != "bridge" else svc.default_network(), ep)
+    records = [(store.find(svc.paths, name) if name != "bridge" else svc.default_network(), ep)
                for name, ep in wanted]
-    netns_path = str(svc.layout.netns_path(cid))
+    netns_path = str(svc.paths.netns_path(cid))
     state = {"cid": cid, "name": info.name.lstrip("/"), "mode": mode, "netns": netns_path,
              "hostname": hostname, "endpoints": {}, "ports": [], "pending_ports": False,
              "dns": list(spec.dns)}
@@ -58,6 +64,7 @@ def setup(svc, info) -> Sandbox:
 
 
 def _wanted_networks(svc, spec, cid, mode) -> list[tuple[str, EndpointSpec]]:
+    from ..types import EndpointSpec
     wanted = dict(spec.networks)
     if mode not in SPECIAL_MODES and mode not in wanted:
         wanted = {mode: EndpointSpec(), **wanted}
@@ -83,7 +90,7 @@ def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool)
     cid = state["cid"]
     if rec.get("default") and ep.aliases:
         raise NetworkError("network-scoped aliases are only supported for user-defined networks")
-    with store.lock(svc.layout, rec["id"]):
+    with store.lock(svc.paths, rec["id"]):
         if not sysnet.link_exists(rec["bridge"]):
             _bring_up(svc, rec)
         bridge.ensure_rules(rec)
@@ -104,7 +111,7 @@ def _attach(svc, state, rec, ep: EndpointSpec, ifname: str, default_route: bool)
         if ip6:
             entry.update(ip6=ip6, prefixlen6=int(rec["subnet6"].split("/")[1]))
         eps[cid] = entry
-        store.write_endpoints(svc.layout, rec, eps)
+        store.write_endpoints(svc.paths, rec, eps)
     return entry
 
 
@@ -123,17 +130,17 @@ def _bring_up(svc, rec) -> None:
             if rec.get("requested_pools"):
                 raise NetworkError(f"network {rec['name']}: its subnet {subnet} is now routed "
                                    f"elsewhere on the host ({clash[0]}); remove and recreate it")
-            ours = [ipaddress.ip_network(r["subnet"]) for r in store.all_records(svc.layout)
+            ours = [ipaddress.ip_network(r["subnet"]) for r in store.all_records(svc.paths)
                     if r["id"] != rec["id"]]
             new = ipam.pick_subnet(ours + routes)
             rec.update(subnet=str(new), gateway=str(next(new.hosts())), ip_range="", aux={})
-            store.save(svc.layout, rec)
-            store.write_endpoints(svc.layout, rec, {})      # any entry left is stale anyway
+            store.save(svc.paths, rec)
+            store.write_endpoints(svc.paths, rec, {})      # any entry left is stale anyway
         bridge.ensure_bridge(rec)
 
 
 def _prune_stale(svc, rec) -> dict:
-    eps = store.endpoints(svc.layout, rec["id"])
+    eps = store.endpoints(svc.paths, rec["id"])
     for cid in [c for c, ep in eps.items() if not is_netns(ep.get("netns", ""))]:
         sysnet.delete_link(eps.pop(cid).get("veth", ""))
     return eps
@@ -174,10 +181,11 @@ def _pick_ip6(rec, ep: EndpointSpec, eps: dict) -> str:
 
 
 def _publish(svc, state, bindings, records, gw_net=None):
+    from . import ports
     wanted = ports.normalize(bindings)
     if not wanted or not records:
         return [], []
-    sandbox_dir = svc.layout.sandbox_file("x").parent
+    sandbox_dir = os.path.dirname(svc.paths.sandbox_file("x"))
     holds, resolved = ports.bind_host_ports(
         wanted, lambda ip, port, proto: ports.holders(sandbox_dir, ip, port, proto))
     try:
@@ -217,7 +225,7 @@ def _register(svc, state, holds) -> None:
         msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs,
                "upstreams": hostsfiles.upstream_servers(state.get("dns", ())),
                "dns_fds": len(dns_socks), "proxies": state.get("proxies", [])}
-        netd_client.request(svc.layout.netd_socket, msg,
+        netd_client.request(svc.paths.netd_socket, msg,
                             [s.fileno() for s in dns_socks + holds],
                             on_start=lambda: reregister_all(svc, skip=state["cid"]))
         state.pop("netd_pending", None)
@@ -229,13 +237,14 @@ def _register(svc, state, holds) -> None:
 def _dns_netdirs(svc, state) -> list[str]:
     out = []
     for net_id in state["endpoints"]:
-        rec = read_json(svc.layout.network_dir(net_id) / "network.json") or {}
+        rec = read_json(os.path.join(svc.paths.network_dir(net_id), "network.json")) or {}
         if rec and not rec.get("default"):
-            out.append(str(svc.layout.network_dir(net_id)))
+            out.append(str(svc.paths.network_dir(net_id)))
     return out
 
 
 def _sandbox(state, spec, records, resolved) -> Sandbox:
+    from ..types import Sandbox
     endpoints = {}
     for rec, ep in records:
         e = state["endpoints"][rec["id"]]
@@ -263,6 +272,7 @@ def _v6_fields(rec: dict, ip6: str) -> dict:
 
 
 def _host_sandbox(spec) -> Sandbox:
+    from ..types import Sandbox
     try:
         with open("/etc/hosts") as f:
             hosts = f.read()
@@ -277,6 +287,7 @@ def _host_sandbox(spec) -> Sandbox:
 
 
 def _joined_sandbox(svc, ref: str) -> Sandbox:
+    from ..types import Sandbox
     state = _find_state(svc, ref)
     if not state or not is_netns(state.get("netns", "")):
         raise NetworkError(f"cannot join network namespace of container {ref}: it is not running")
@@ -286,7 +297,7 @@ def _joined_sandbox(svc, ref: str) -> Sandbox:
 
 
 def _find_state(svc, ref: str) -> dict | None:
-    direct = read_json(svc.layout.sandbox_file(ref))
+    direct = read_json(svc.paths.sandbox_file(ref))
     if direct:
         return direct
     for st in _all_states(svc):
@@ -298,13 +309,13 @@ def _find_state(svc, ref: str) -> dict | None:
 def _all_states(svc) -> list[dict]:
     """Every sandbox record of this engine (temp files of records being written - dot names -
     and unreadable ones skipped: other processes write records concurrently)."""
-    folder = svc.layout.sandbox_file("x").parent
+    folder = os.path.dirname(svc.paths.sandbox_file("x"))
     states = []
-    for name in sorted(os.listdir(folder)) if folder.exists() else []:
+    for name in sorted(os.listdir(folder)) if os.path.exists(folder) else []:
         if name.startswith(".") or not name.endswith(".json"):
             continue
         try:
-            state = read_json(folder / name)
+            state = read_json(os.path.join(folder, name))
         except (OSError, ValueError):
             continue
         if state:
@@ -313,7 +324,7 @@ def _all_states(svc) -> list[dict]:
 
 
 def _save(svc, state) -> None:
-    store.write_runtime_json(svc.layout.sandbox_file(state["cid"]), state)
+    store.write_runtime_json(svc.paths.sandbox_file(state["cid"]), state)
 
 
 # ---------------------------------------------------------------------- teardown & co
@@ -324,12 +335,12 @@ def teardown(svc, cid: str) -> None:
 
 
 def _detach(svc, net_id: str, cid: str) -> None:
-    release.detach(svc.layout, net_id, cid)
+    release.detach(svc.paths, net_id, cid)
 
 
 def hot_plug(svc, rec, cid: str, ep: EndpointSpec) -> None:
     """connect() on a running container: a new ethN in its netns, DNS follows."""
-    state = read_json(svc.layout.sandbox_file(cid))
+    state = read_json(svc.paths.sandbox_file(cid))
     if not state or not is_netns(state.get("netns", "")) or state.get("mode") == "none":
         return                                   # not running: joins at its next start
     used = {e["ifname"] for e in state["endpoints"].values()}
@@ -345,7 +356,7 @@ def hot_plug(svc, rec, cid: str, ep: EndpointSpec) -> None:
 
 
 def hot_unplug(svc, rec, cid: str) -> None:
-    state = read_json(svc.layout.sandbox_file(cid))
+    state = read_json(svc.paths.sandbox_file(cid))
     _detach(svc, rec["id"], cid)
     if state and rec["id"] in state.get("endpoints", {}):
         state["endpoints"].pop(rec["id"])
@@ -358,7 +369,7 @@ def _update_dns(svc, state) -> None:
     not know the container (restarted meanwhile) gets a full registration instead."""
     reply = None
     if state.get("netd"):
-        reply = netd_client.request(svc.layout.netd_socket, {
+        reply = netd_client.request(svc.paths.netd_socket, {
             "op": "update", "cid": state["cid"], "netdirs": _dns_netdirs(svc, state)}, start=False)
     if not reply or not reply.get("known"):
         state["netd"] = True
@@ -382,6 +393,9 @@ def reregister_all(svc, skip: str = "") -> None:
 def _reregister(svc, state, start: bool) -> None:
     """(Re)hand a live sandbox to netd: fresh DNS sockets in its netns, its ports re-bound."""
     holds = []
+    from ..types import PortBinding
+
+    from . import ports
     try:
         wanted = [PortBinding(p["container_port"], p["protocol"], p["host_ip"], p["host_port"])
                   for p in state.get("ports", [])]
@@ -398,7 +412,7 @@ def _reregister(svc, state, start: bool) -> None:
         msg = {"op": "add", "cid": state["cid"], "netdirs": netdirs, "dns_fds": len(socks),
                "upstreams": hostsfiles.upstream_servers(state.get("dns", ())),
                "proxies": state.get("proxies", []) if holds else []}
-        netd_client.request(svc.layout.netd_socket, msg, [s.fileno() for s in socks + holds],
+        netd_client.request(svc.paths.netd_socket, msg, [s.fileno() for s in socks + holds],
                             start=start,
                             on_start=lambda: reregister_all(svc, skip=state["cid"]))
     finally:
@@ -416,21 +430,21 @@ def reconcile(svc) -> list[str]:
                 and not is_netns(state.get("netns", "")):
             teardown(svc, cid)
             released.append(cid)
-    for rec in store.all_records(svc.layout):
-        with store.lock(svc.layout, rec["id"]):
-            eps = store.endpoints(svc.layout, rec["id"])
+    for rec in store.all_records(svc.paths):
+        with store.lock(svc.paths, rec["id"]):
+            eps = store.endpoints(svc.paths, rec["id"])
             live = _prune_stale(svc, rec)
             if len(live) != len(eps):
-                store.write_endpoints(svc.layout, rec, live)
+                store.write_endpoints(svc.paths, rec, live)
     return released
 
 
 def live_endpoints(svc, cid: str) -> dict:
-    state = read_json(svc.layout.sandbox_file(cid)) or {}
+    state = read_json(svc.paths.sandbox_file(cid)) or {}
     out = {}
     for net_id, e in state.get("endpoints", {}).items():
-        rec = read_json(svc.layout.network_dir(net_id) / "network.json")
-        entry = store.endpoints(svc.layout, net_id).get(cid) if rec else None
+        rec = read_json(os.path.join(svc.paths.network_dir(net_id), "network.json"))
+        entry = store.endpoints(svc.paths, net_id).get(cid) if rec else None
         if not entry:
             continue
         out[rec["name"]] = {"IPAddress": entry["ip"], "IPPrefixLen": entry["prefixlen"],

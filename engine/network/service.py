@@ -235,25 +235,33 @@ class NetworkService:
     # ------------------------------------------------------------------ connect / disconnect
     def connect(self, network: str, container_id: str, endpoint: EndpointSpec | None = None) -> None:
         from ..types import EndpointSpec
+        self.connect_request(network, container_id,
+                             store.endpoint_spec_dict(endpoint or EndpointSpec()))
+
+    def connect_request(self, network: str, container_id: str, endpoint: dict) -> None:
+        """connect() with the endpoint as a plain dict (store.endpoint_spec_dict's form: every
+        EndpointSpec field, aliases a list): `network connect` comes this way, without
+        importing engine.types."""
+        from types import SimpleNamespace
+
         from . import sandbox
-        endpoint = endpoint or EndpointSpec()
         rec = self._find(network)
         _refuse_predefined(rec)
         mode = self._network_mode(container_id)
         if mode in ("none", "host") or mode.startswith("container:"):
             raise Conflict(f"container {container_id[:12]} uses network mode {mode!r} and cannot "
                            f"be connected to network {rec['name']}")
-        if rec.get("default") and endpoint.aliases:
+        if rec.get("default") and endpoint["aliases"]:
             raise InvalidArgument("network-scoped aliases are only supported for user-defined networks")
         with store.lock(self.paths, rec["id"]):
             att = store.attached(self.paths, rec["id"])
             if container_id in att or container_id in store.endpoints(self.paths, rec["id"]):
                 raise Conflict(f"endpoint with name {container_id[:12]} already exists in "
                                f"network {rec['name']}")
-        sandbox.hot_plug(self, rec, container_id, endpoint)
+        sandbox.hot_plug(self, rec, container_id, SimpleNamespace(**endpoint))
         with store.lock(self.paths, rec["id"]):
             att = store.attached(self.paths, rec["id"])
-            att[container_id] = store.endpoint_spec_dict(endpoint)
+            att[container_id] = endpoint
             store.write_attached(self.paths, rec["id"], att)
 
     def _network_mode(self, container_id: str) -> str:

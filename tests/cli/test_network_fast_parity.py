@@ -243,3 +243,12 @@ def test_plain_container_hit_agrees_with_the_container_service(ceng):
     os.unlink(os.path.join(ceng.paths.container_dir(made[1].id), "name"))
     assert network_ops.plain_container_hit(ceng.paths, "nobody-x1") is None  # unsure: service
     assert network_ops.plain_container_hit(ceng.paths, made[1].id) == made[1].id
+
+
+@pytest.mark.parametrize("alias, ip, ip6, mac, prio", [
+    (None, "", "", "", 0), (["a", "b"], "10.1.0.9", "fd00::9", "02:42:0a:01:00:09", -3)])
+def test_connect_endpoint_dict_is_the_endpoint_spec_dict(alias, ip, ip6, mac, prio):
+    from engine.types import EndpointSpec
+    spec = EndpointSpec(aliases=tuple(alias or ()), ipv4_address=ip, ipv6_address=ip6,
+                        mac_address=mac, gw_priority=prio)
+    assert network_ops.endpoint_dict(alias, ip, ip6, mac, prio) == store.endpoint_spec_dict(spec)
