@@ -17,9 +17,29 @@ objects are found by full id, unique id prefix or name. Long operations take ``o
 from __future__ import annotations
 
 import os
-from functools import cached_property
 
 from .layout import Layout, Paths
+
+
+class cached_property:  # noqa: N801 - functools.cached_property's name and behaviour
+    """functools.cached_property without importing functools (and its collections import:
+    ~4 ms of a CLI call that does not otherwise need them): computed on first access, then
+    kept in the instance's __dict__ (which shadows this non-data descriptor)."""
+
+    def __init__(self, func) -> None:
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.attrname = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.attrname] = value
+        return value
 
 
 class Engine:

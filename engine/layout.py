@@ -189,17 +189,122 @@ def _mkstemp(path: Path) -> tuple[int, str]:
 
 
 def write_json(path: Path, obj, *, sync_dir: bool = True) -> None:
-    import json
-    atomic_write(path, json.dumps(obj, indent=1, sort_keys=True), sync_dir=sync_dir)
+    atomic_write(path, dumps(obj, indent=1, sort_keys=True), sync_dir=sync_dir)
 
 
 def read_json(path: Path, default=None):
-    import json
     try:
         with open(path, "rb") as f:
-            return json.loads(f.read())
+            data = f.read()
     except FileNotFoundError:
         return default
+    return loads(data)
+
+
+# --- JSON without the json package ---------------------------------------------------------
+# The json package imports re and compiles its patterns (~4 ms; re itself ~10-15 ms when
+# nothing else loaded it). These give exactly json.loads / json.dumps(obj, indent=,
+# sort_keys=) through the C helpers of _json, and hand anything unusual to the json package.
+
+class _DecoderContext:
+    """What json.JSONDecoder() hands _json.make_scanner (the defaults of json.loads)."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"),
+                      "NaN": float("nan")}.__getitem__
+    memo: dict = {}
+
+
+_C_JSON: list = []
+
+
+def _c_json():
+    """(scanner, encode_basestring_ascii) of the _json C module, or None without it."""
+    if not _C_JSON:
+        try:
+            from _json import encode_basestring_ascii, make_scanner
+            _C_JSON.append((make_scanner(_DecoderContext()), encode_basestring_ascii))
+        except ImportError:
+            _C_JSON.append(None)
+    return _C_JSON[0]
+
+
+def loads(data: "bytes | str"):
+    """json.loads(data): one plain UTF-8 JSON document through the C scanner; the json
+    package decides (and raises its own errors) for anything else."""
+    helpers = _c_json()
+    if helpers is not None:
+        try:
+            text = data.decode() if isinstance(data, bytes) else data
+            value, end = helpers[0](text, 0)
+        except (UnicodeDecodeError, StopIteration, ValueError):
+            pass
+        else:
+            if end == len(text) or not text[end:].strip(" \t\n\r"):
+                return value
+    import json
+    return json.loads(data)
+
+
+class _Unusual(Exception):
+    """A value the lean encoder leaves to the json package."""
+
+
+def dumps(obj, *, indent: "int | None" = None, sort_keys: bool = False) -> str:
+    """json.dumps(obj, indent=indent, sort_keys=sort_keys), the same text."""
+    helpers = _c_json()
+    if helpers is not None:
+        try:
+            pad = None if indent is None else " " * indent
+            return _encode(obj, helpers[1], pad, sort_keys, 0)
+        except (_Unusual, RecursionError):
+            pass
+    import json
+    return json.dumps(obj, indent=indent, sort_keys=sort_keys)
+
+
+def _encode(obj, quote, pad, sort_keys: bool, level: int) -> str:
+    kind = type(obj)
+    if kind is str:
+        return quote(obj)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(obj)
+    if kind is float:
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise _Unusual(obj)
+        return float.__repr__(obj)
+    if kind is dict:
+        if not obj:
+            return "{}"
+        items = sorted(obj.items()) if sort_keys else obj.items()
+        parts = []
+        for key, value in items:
+            if type(key) is not str:
+                raise _Unusual(key)
+            parts.append(quote(key) + ": " + _encode(value, quote, pad, sort_keys, level + 1))
+        return _wrap("{", parts, "}", pad, level)
+    if kind is list or kind is tuple:
+        if not obj:
+            return "[]"
+        return _wrap("[", [_encode(v, quote, pad, sort_keys, level + 1) for v in obj], "]",
+                     pad, level)
+    raise _Unusual(obj)
+
+
+def _wrap(opening: str, parts: list, closing: str, pad: "str | None", level: int) -> str:
+    if pad is None:
+        return opening + ", ".join(parts) + closing
+    inner = "\n" + pad * (level + 1)
+    return opening + inner + ("," + inner).join(parts) + "\n" + pad * level + closing
 
 
 # --- the same paths as plain strings (no pathlib) ------------------------------------------

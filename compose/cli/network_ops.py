@@ -101,7 +101,7 @@ def plain_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def inspect(get_engine, networks, fmt: str) -> None:
-    import json
+    from engine.layout import dumps           # json.dumps's text, no json package (re)
     eng = get_engine()
     docs = [eng.networks.inspect_dict(n) for n in networks]
     if fmt and fmt != "json":
@@ -109,7 +109,7 @@ def inspect(get_engine, networks, fmt: str) -> None:
         for d in docs:
             echo(render_template(fmt, d))
         return
-    echo(json.dumps(docs, indent=4))
+    echo(dumps(docs, indent=4))
 
 
 def create(get_engine, name: str, driver: str, subnet, ip_range, gateway, aux_address,

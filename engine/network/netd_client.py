@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import _socket as socket        # the C module: socket.py's enum setup costs ~7 ms
-import json
 import os
 import sys
 
 from ..errors import NetworkError
+from ..layout import dumps, loads   # json's, without importing the json package (and re)
 from ..locks import flock
 
 # ``sock_path``: a str or a pathlib.Path (engine.layout.Paths / Layout .netd_socket).
@@ -63,14 +63,14 @@ def _try_send(sock_path: Path, msg: dict, fds) -> dict | None:
         try:
             s.settimeout(10)
             s.connect(os.fspath(sock_path))
-            _send_fds(s, [json.dumps(msg).encode() + b"\n"], list(fds))
+            _send_fds(s, [dumps(msg).encode() + b"\n"], list(fds))
             data = b""
             while not data.endswith(b"\n"):
                 chunk = s.recv(65536)
                 if not chunk:
                     return None
                 data += chunk
-            return json.loads(data)
+            return loads(data)
         finally:
             s.close()
     except (ConnectionRefusedError, FileNotFoundError, ConnectionResetError, BrokenPipeError):
@@ -110,7 +110,7 @@ def _spawn(sock_path: Path, first: dict | None = None, fds: list[int] = ()) -> N
     log = open(_sibling(sock_path, ".log"), "ab")
     args = [os.fspath(sock_path), "--listen-fd", str(listener.fileno())]
     if first is not None:
-        args += ["--first", json.dumps(first), "--fds", ",".join(str(fd) for fd in fds)]
+        args += ["--first", dumps(first), "--fds", ",".join(str(fd) for fd in fds)]
     code = (f"import sys; sys.path.insert(0, {_project_root()!r}); "
             f"from engine.network.netd import main; sys.exit(main({args!r}))")
     try:

@@ -7,9 +7,9 @@ no subprocess at all for ``--network none``. Bridges stay (the default one too, 
 """
 from __future__ import annotations
 
-import json
 import os
 
+from ..layout import Paths, loads   # light: no pathlib / json / tempfile at import
 from .netns import delete_netns, is_netns
 
 
@@ -23,12 +23,12 @@ def run_paths(runroot: str, cid: str) -> tuple[str, str]:
 def teardown_after_exit(root: str, runroot: str, cid: str) -> None:
     """The shim's teardown after the final exit. A sandbox without endpoints, published ports
     or DNS (``--network none``, host, container:) is released here with the standard library
-    only; anything else goes through ``teardown`` on RunPaths (still no engine.layout; the bridge
+    only; anything else goes through ``teardown`` on RunPaths (plain-string paths; the bridge
     and iptables modules)."""
     record, netns_path = run_paths(runroot, cid)
     try:
         with open(record, "rb") as f:
-            state = json.loads(f.read())
+            state = loads(f.read())
     except (OSError, ValueError):
         state = None
     if state and not (state.get("endpoints") or state.get("netd") or state.get("pending_ports")):
@@ -43,31 +43,9 @@ def teardown_after_exit(root: str, runroot: str, cid: str) -> None:
     teardown(RunPaths(root, runroot), cid)
 
 
-class RunPaths:
-    """The few Layout paths a teardown uses, without importing engine.layout (its dataclass,
-    tempfile and inspect imports are ~75 ms of the shim's exit). A test checks each one
-    against Layout."""
-
-    def __init__(self, root: str, runroot: str):
-        from pathlib import Path
-        self.root, self.runroot = Path(root), Path(runroot)
-        self.networks = self.root / "networks"
-
-    def sandbox_file(self, cid: str):
-        return self.runroot / "sandboxes" / f"{cid}.json"
-
-    def netns_path(self, cid: str):
-        return self.runroot / "netns" / cid
-
-    @property
-    def netd_socket(self):
-        return self.runroot / "netd.sock"
-
-    def network_dir(self, net_id: str):
-        return self.networks / net_id
-
-    def lock_file(self, name: str):
-        return self.root / "locks" / f"{name}.lock"
+class RunPaths(Paths):
+    """The Layout paths a teardown uses (engine.layout.Paths: plain strings, no pathlib). A
+    test checks each one against Layout."""
 
 
 def teardown(layout, cid: str) -> None:
@@ -79,7 +57,10 @@ def teardown(layout, cid: str) -> None:
     state = read_json(record) or {}
     netns_path = str(layout.netns_path(cid))
     if state.get("mode") == "host" or str(state.get("mode", "")).startswith("container:"):
-        record.unlink(missing_ok=True)
+        try:
+            os.unlink(record)
+        except FileNotFoundError:
+            pass
         return
     if not state and not is_netns(netns_path):
         # the record is written before anything is made and removed last: no record and no

@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 
 from ..errors import Conflict, NotFound
+from ..layout import dumps as _dumps
+# json.loads / layout.read_json / layout.write_json (engine.layout is light: no pathlib, json
+# or tempfile at import; the shim's teardown reads endpoint tables through this module)
+from ..layout import loads, read_json, write_json  # noqa: F401
 
 TYPE_CHECKING = False           # (typing costs ~9 ms to import)
 if TYPE_CHECKING:
@@ -20,65 +24,6 @@ if TYPE_CHECKING:
 # network commands never import pathlib) or a release.RunPaths. Paths are joined with
 # os.path.join, which takes all three.
 _join = os.path.join
-
-
-def read_json(path, default=None):
-    """engine.layout.read_json (same semantics), without importing engine.layout: the shim's
-    teardown reads endpoint tables through this module."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        return default
-    return loads(data)
-
-
-def loads(data: bytes):
-    """json.loads(data), through the C scanner of the _json module when the document is one
-    plain UTF-8 JSON value (what json.dumps writes): the json package (~4 ms of imports) is
-    loaded only for anything else, and then decides (and raises its own errors)."""
-    scan = _scanner()
-    if scan is not None:
-        try:
-            text = data.decode()
-            value, end = scan(text, 0)
-        except (UnicodeDecodeError, StopIteration, ValueError):
-            pass
-        else:
-            if end == len(text) or not text[end:].strip(" \t\n\r"):
-                return value
-    import json
-    return json.loads(data)
-
-
-class _DecoderContext:
-    """What json.JSONDecoder() hands _json.make_scanner (the defaults of json.loads)."""
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"),
-                      "NaN": float("nan")}.__getitem__
-    memo: dict = {}
-
-
-_SCANNER: list = []
-
-
-def _scanner():
-    if not _SCANNER:
-        try:
-            from _json import make_scanner
-            _SCANNER.append(make_scanner(_DecoderContext()))
-        except ImportError:                     # an interpreter without the C accelerator
-            _SCANNER.append(None)
-    return _SCANNER[0]
-
-
-def write_json(path, obj) -> None:
-    from ..layout import write_json as durable_write
-    durable_write(path, obj)
 
 # engine.types is imported inside the functions that build its objects: the shim's teardown
 # path (engine/network/release.py) uses this module and must stay light.
@@ -148,9 +93,8 @@ def write_runtime_json(path, obj) -> None:
     folder, name = os.path.split(os.fspath(path))
     tmp = _join(folder, f".{name}.{os.getpid()}.tmp")
     os.makedirs(folder or ".", exist_ok=True)
-    import json
     with open(tmp, "w") as f:
-        f.write(json.dumps(obj, indent=1, sort_keys=True))
+        f.write(_dumps(obj, indent=1, sort_keys=True))
     os.replace(tmp, path)
 
 
@@ -268,5 +212,4 @@ def inspect_dict(info: NetworkInfo, rec: dict) -> dict:
 
 
 def dumps(obj) -> str:
-    import json
-    return json.dumps(obj, indent=4)
+    return _dumps(obj, indent=4)

@@ -150,6 +150,35 @@ def test_plain_table_equals_emit():
                                        [[r[c] for c in network_ops.LS_COLUMNS] for r in subset]) == out[0]
 
 
+def test_lean_json_writer_equals_json():
+    import json
+    import random
+
+    from engine import layout
+    rng = random.Random(11)
+
+    def value(depth=0):
+        pick = rng.randint(0, 9 if depth < 4 else 5)
+        if pick == 0:
+            return rng.choice(["", "a", "\u00fc\t", 'x"y\\', "\ud800", "\u2028"])
+        if pick == 1:
+            return rng.randint(-10 ** 20, 10 ** 20)
+        if pick == 2:
+            return rng.random() * 10 ** rng.randint(-5, 20)
+        if pick in (3, 4, 5):
+            return rng.choice([True, False, None, "k"])
+        if pick in (6, 7):
+            return {rng.choice("abcdefgh") + str(i): value(depth + 1) for i in range(rng.randint(0, 4))}
+        return [value(depth + 1) for _ in range(rng.randint(0, 4))] if pick == 8 else \
+            tuple(value(depth + 1) for _ in range(rng.randint(0, 3)))
+    docs = [value() for _ in range(500)] + [{"a": float("nan")}, {1: "x"}, {None: 1}]
+    for doc in docs:
+        for kwargs in ({}, {"indent": 1, "sort_keys": True}, {"indent": 4}, {"sort_keys": True}):
+            assert layout.dumps(doc, **kwargs) == json.dumps(doc, **kwargs), (doc, kwargs)
+    with pytest.raises(TypeError):
+        layout.dumps({"a": {1, 2}})
+
+
 def test_lean_json_reader_equals_json(tmp_path):
     import json
     docs = [{"a": [1, 2.5, None, True], "b": "\u00e9\\\"x", "n": {"deep": {}}}, [], "s", 3,
@@ -165,16 +194,18 @@ def test_lean_json_reader_equals_json(tmp_path):
 
 
 def test_network_ls_runs_without_typer_or_pathlib(engine_dirs):
-    """`network ls` through main.run: the fast path, and none of the heavy modules."""
+    """`network ls` and `inspect` through main.run: the fast path, and none of the heavy
+    modules (not even re: a console script that does not import it gets the full benefit)."""
     import subprocess
     root, runroot = engine_dirs
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=repo, PYCOMPOSE_ROOT=str(root),
                PYCOMPOSE_RUNROOT=str(runroot))
     code = ("import sys; from compose.cli.main import run; code = run(['network', 'ls']); "
+            "code += run(['network', 'inspect', 'lsx1']); "
             "heavy = sorted(m for m in ('typer', 'compose.cli.app', 'pathlib', 'typing', 'json', "
-            "'engine.types', 'datetime', 'hashlib', 'socket', 'shutil') if m in sys.modules); "
-            "print(code, heavy)")
+            "'engine.types', 'datetime', 'hashlib', 'socket', 'shutil', 're', 'functools', "
+            "'ipaddress') if m in sys.modules); print(code, heavy)")
     setup = "from compose.cli.main import run; run(['network', 'create', 'lsx1'])"
     subprocess.run([sys.executable, "-c", setup + "; run(['network', 'ls', '-q'])"], env=env,
                    check=True, capture_output=True)     # the default network made meanwhile
@@ -188,7 +219,7 @@ def test_network_ls_runs_without_typer_or_pathlib(engine_dirs):
     lines = out.stdout.strip().splitlines()
     assert lines[0].split() == ["NETWORK", "ID", "NAME", "DRIVER", "SCOPE"]
     assert any(line.split()[1:] == ["lsx1", "bridge", "local"] for line in lines[1:])
-    assert lines[-1] == "0 []"
+    assert '        "Name": "lsx1",' in lines and lines[-1] == "0 []"
 
 
 def _typer_path(argv, capsys):

@@ -24,25 +24,28 @@ def test_run_paths_agree_with_layout(engine):
     assert record == str(engine.layout.sandbox_file(cid))
     assert netns == str(engine.layout.netns_path(cid))
     paths = release.RunPaths(str(engine.layout.root), str(engine.layout.runroot))
-    assert paths.sandbox_file(cid) == engine.layout.sandbox_file(cid)
-    assert paths.netns_path(cid) == engine.layout.netns_path(cid)
-    assert paths.netd_socket == engine.layout.netd_socket
-    assert paths.network_dir("n1") == engine.layout.network_dir("n1")
-    assert paths.networks == engine.layout.networks
-    assert paths.lock_file("network-n1") == engine.layout.lock_file("network-n1")
+    assert paths.sandbox_file(cid) == str(engine.layout.sandbox_file(cid))
+    assert paths.netns_path(cid) == str(engine.layout.netns_path(cid))
+    assert paths.netd_socket == str(engine.layout.netd_socket)
+    assert paths.network_dir("n1") == str(engine.layout.network_dir("n1"))
+    assert paths.networks == str(engine.layout.networks)
+    assert paths.lock_file("network-n1") == str(engine.layout.lock_file("network-n1"))
+    assert paths.container_dir(cid) == str(engine.layout.container_dir(cid))
+    assert (paths.root, paths.runroot) == (str(engine.layout.root), str(engine.layout.runroot))
 
 
-def test_light_teardown_of_a_none_sandbox_imports_no_layout(net_engine):
+def test_light_teardown_of_a_none_sandbox_imports_nothing_heavy(net_engine):
     info = make_info(network_mode="none")
     sb = net_engine.networks.setup_sandbox(info)
     assert os.path.exists(sb.netns_path)
     code = ("import sys; from engine.network.release import teardown_after_exit; "
             f"teardown_after_exit({str(net_engine.layout.root)!r}, "
             f"{str(net_engine.layout.runroot)!r}, {info.id!r}); "
-            "print('engine.layout' in sys.modules, 'engine.types' in sys.modules)")
+            "print(sorted(m for m in ('pathlib', 'engine.types', 'typing', 'json', 'tempfile', "
+            "'dataclasses', 'hashlib', 'engine.network.store', 'socket') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
-                         cwd=os.getcwd(), check=True).stdout.split()
-    assert out == ["False", "False"]
+                         cwd=os.getcwd(), check=True).stdout.strip()
+    assert out == "[]"
     assert not os.path.exists(sb.netns_path)
     assert not os.path.exists(net_engine.layout.sandbox_file(info.id))
 
@@ -63,10 +66,11 @@ def test_light_teardown_of_a_bridge_sandbox_removes_veth_and_endpoint(net_engine
     code = ("import sys; from engine.network.release import teardown_after_exit; "
             f"teardown_after_exit({str(net_engine.layout.root)!r}, "
             f"{str(net_engine.layout.runroot)!r}, {info.id!r}); "
-            "print('engine.layout' in sys.modules, 'engine.types' in sys.modules)")
+            "print(sorted(m for m in ('pathlib', 'engine.types', 'typing', 'json', 'tempfile', "
+            "'dataclasses', 'hashlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
-                         cwd=os.getcwd(), check=True).stdout.split()
-    assert out == ["False", "False"]
+                         cwd=os.getcwd(), check=True).stdout.strip()
+    assert out == "[]"                  # engine.layout itself is light now (no pathlib/json)
     assert not os.path.exists(f"/sys/class/net/{veth}")
     assert not os.path.exists(sb.netns_path)
     assert info.id not in store.endpoints(net_engine.layout, rec["id"])
