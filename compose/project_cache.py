@@ -249,8 +249,33 @@ def _image_names(project) -> dict:
     return names
 
 
-def read_entry(path: str, opts):
-    """(project, derived data) of a valid entry, else None; replays the entry's warnings."""
+_handed_over: dict = {}      # path -> entry validated just before, for the next read only
+
+
+def read_entry(path: str, opts, *, hand_over: bool = False):
+    """(project, derived data) of a valid entry, else None; replays the entry's warnings.
+    ``hand_over``: the next read of ``path`` in this process gets this entry without reading
+    and checking it again (the no-op `up` path hands its command to the full path, which
+    loads the project a few ms later); ``forget_handed_over`` drops it."""
+    entry = _handed_over.pop(path, None) or _valid_entry(path)
+    if entry is None:
+        return None
+    if hand_over:
+        _handed_over[path] = entry
+    for message in entry["warnings"]:
+        opts.warn(message)
+    derived = entry.get("derived") or {}
+    if derived:
+        from compose.hashing_compat import remember_hashes
+        remember_hashes(entry["project"], derived)
+    return entry["project"], derived
+
+
+def forget_handed_over() -> None:
+    _handed_over.clear()
+
+
+def _valid_entry(path: str):
     try:
         with open(path, "rb") as f:
             entry = _pickler.load(f)
@@ -264,13 +289,7 @@ def read_entry(path: str, opts):
     for directory, sig in entry["dirs"].items():
         if _dir_sig(directory) != sig:
             return None
-    for message in entry["warnings"]:
-        opts.warn(message)
-    derived = entry.get("derived") or {}
-    if derived:
-        from compose.hashing_compat import remember_hashes
-        remember_hashes(entry["project"], derived)
-    return entry["project"], derived
+    return entry
 
 
 def _read_entry(path: str, opts):

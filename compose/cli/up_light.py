@@ -51,10 +51,20 @@ def try_up(argv: list) -> "int | None":
     except Exception:           # noqa: BLE001 - not sure: the full path runs (and reports)
         return None
     if decided is None:
-        return None
+        return None             # (the full path reuses the project entry read here)
+    from compose.project_cache import forget_handed_over
+    forget_handed_over()
     warnings, running, lock = decided
     try:                        # printed under the project lock, like the full path
         _print(opts, warnings, running)
+    except OSError as e:        # a closed pipe: what main._invoke_light makes of it
+        import errno
+        if e.errno != errno.EPIPE:
+            raise
+        import sys
+        from .main import _Pacified
+        sys.stdout, sys.stderr = _Pacified(sys.stdout), _Pacified(sys.stderr)
+        return 1
     finally:
         os.close(lock)
     return 0
@@ -135,7 +145,7 @@ def _decide(opts, services) -> "tuple | None":
     warnings: list = []
     load_opts = _load_options(opts, services, warnings.append)
     path = project_cache.entry_path(load_opts, os.path.join(runroot, "compose-cache"))
-    found = None if path is None else project_cache.read_entry(path, load_opts)
+    found = None if path is None else project_cache.read_entry(path, load_opts, hand_over=True)
     if found is None:
         return None
     project, derived = found
