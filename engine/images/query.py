@@ -35,8 +35,14 @@ class ImageIndexView:
     def __init__(self, root: str) -> None:
         self.root = root
         self.doc = _read_object(index_path(root))
+        self._ids: dict = {}                    # tagged name -> answer (one read per image)
 
     def tagged_image_id(self, tagged_name: str) -> "str | None":
+        if tagged_name not in self._ids:
+            self._ids[tagged_name] = self._lookup(tagged_name)
+        return self._ids[tagged_name]
+
+    def _lookup(self, tagged_name: str) -> "str | None":
         doc = self.doc
         if doc is None:
             return None

@@ -247,3 +247,51 @@ def test_parse_argv_reads_global_options_like_typer(monkeypatch):
     assert opts.progress == "auto" and opts.ansi == "auto" and not opts.dry_run
     monkeypatch.setenv("COMPOSE_PARALLEL_LIMIT", "many")             # typer: a usage error
     assert parse_argv(["up", "-d"]) is None
+
+
+def test_light_observe_matches_observe(proj, engine_dirs, monkeypatch):
+    """observe_light (engine records through the query modules) sees what observe (the
+    engine services) sees: containers, networks, volumes and image ids the planner reads."""
+    from compose import project_cache
+    from compose.loader import LoadOptions
+    from compose.observe import observe
+    from compose.observe_light import observe_light
+    assert proj("up", "-d").returncode == 0
+    root, runroot = engine_dirs
+    monkeypatch.chdir(proj.dir)
+    monkeypatch.delenv("COMPOSE_FILE", raising=False)
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    opts = LoadOptions()
+    cache = os.path.join(str(runroot), "compose-cache")
+    project = project_cache.load_cached(opts, cache)
+    project, derived = project_cache.read_entry(project_cache.entry_path(opts, cache), opts)
+    proj.engine.containers.pause(f"{proj.name}-web-2")
+    try:
+        light = observe_light(str(root), project, derived["images"])
+        full = observe(proj.engine, project)
+    finally:
+        proj.engine.containers.unpause(f"{proj.name}-web-2")
+
+    def containers(obs):
+        return [(c.id, c.name, c.image, c.image_id, c.labels, c.networks, c.state.status,
+                 c.state.running) for c in obs.containers]
+    assert containers(light) == containers(full)
+    assert {c.state.status for c in light.containers} == {"running", "paused"}
+    assert {k: (n.id, n.labels) for k, n in light.networks.items()} == \
+        {k: (n.id, n.labels) for k, n in full.networks.items()}
+    assert sorted(light.networks) == sorted(f"{proj.name}_{k}" for k in ("front", "back"))
+    assert {k: v.labels for k, v in light.volumes.items()} == \
+        {k: v.labels for k, v in full.volumes.items() if k in light.volumes}
+    assert list(light.volumes) == [f"{proj.name}_data"]
+    assert light.image_ids == full.image_ids and all(light.image_ids.values())
+    # a stale endpoint (its netns is gone) on a project network: the network service would
+    # prune it while listing, so the light observe is not sure
+    rec = next(n for n in full.networks.values())
+    eps_path = proj.engine.layout.network_dir(rec.id) / "endpoints.json"
+    import json
+    doc = json.loads(eps_path.read_text())
+    doc["endpoints"]["0" * 64] = {"netns": "/run/h2-no-such-netns", "veth": ""}
+    eps_path.write_text(json.dumps(doc))
+    assert observe_light(str(root), project, derived["images"]) is None
+    observe(proj.engine, project)                         # prunes it
+    assert observe_light(str(root), project, derived["images"]) is not None
