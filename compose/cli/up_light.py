@@ -36,8 +36,6 @@ _VALUE_OPTIONS = {"-f": "files", "--file": "files", "-p": "project_name",
                   "--env-file": "env_files", "--profile": "profiles", "--root": "root",
                   "--runroot": "runroot"}
 _LISTS = ("files", "env_files", "profiles")
-DEFAULT_ROOT = "/var/lib/pycompose"          # engine.layout.DEFAULT_ROOT / DEFAULT_RUNROOT
-DEFAULT_RUNROOT = "/run/pycompose"
 PID_WIDTH = 11                               # engine.locks.PID_WIDTH (holder pid record)
 
 
@@ -122,26 +120,16 @@ def _parallel_env_ok() -> bool:
         return False
 
 
-def _engine_dirs(opts) -> "tuple[str, str] | None":
-    """(root, runroot) as engine.layout.Layout.from_env resolves them; None unless already
-    absolute and normalised (Path.absolute and os.path differ on other spellings)."""
-    root = opts.root or os.environ.get("PYCOMPOSE_ROOT") or DEFAULT_ROOT
-    runroot = opts.runroot or os.environ.get("PYCOMPOSE_RUNROOT") or DEFAULT_RUNROOT
-    for path in (root, runroot):
-        if not path.startswith("/") or os.path.normpath(path) != path or path.startswith("//"):
-            return None
-    return root, runroot
-
-
 def _decide(opts, services) -> "tuple | None":
     """(loader warnings, running container names, project lock fd) when `up` has nothing
     to do but report them; None when that is not certain (nothing printed or changed)."""
     from compose import project_cache
+    from engine.layout import Paths
     from engine.runtime.query import first_use_after_boot
-    dirs = _engine_dirs(opts)
-    if dirs is None or first_use_after_boot(dirs[1]):
+    paths = Paths.from_env(opts.root, opts.runroot)       # the full path's Layout.from_env
+    root, runroot = paths.root, paths.runroot
+    if first_use_after_boot(runroot):
         return None
-    root, runroot = dirs
     warnings: list = []
     load_opts = _load_options(opts, services, warnings.append)
     path = project_cache.entry_path(load_opts, os.path.join(runroot, "compose-cache"))
@@ -155,7 +143,7 @@ def _decide(opts, services) -> "tuple | None":
     scope, _targets = selected_services(project, services)
     if not _images_settled(project, scope):
         return None
-    lock = _try_lock(os.path.join(root, "locks", f"project-{project.name}.lock"))
+    lock = _try_lock(paths.lock_file(f"project-{project.name}"))
     if lock is None:
         return None
     try:
@@ -166,6 +154,8 @@ def _decide(opts, services) -> "tuple | None":
     if running is None:
         os.close(lock)
         return None
+    from engine.layout import ensure_dirs
+    ensure_dirs(root, runroot)          # what constructing the Engine does on the full path
     return warnings, running, lock
 
 

@@ -7,13 +7,13 @@ normalised it earlier). The answer is the id ImageService.inspect(ref).id gives 
 reference: the tag index entry of ``<root>/images/index.json`` whose manifest and config blobs
 are in the content store and parse as JSON objects. None means "not sure" (no such tag, a
 dangling entry, a missing or unreadable blob): the caller then asks the full ImageService.
-No engine.layout, engine.types or json import (see engine.runtime.jsonread).
+No engine.types or json package import (JSON through engine.layout.loads).
 """
 from __future__ import annotations
 
 import os
 
-from ..runtime.jsonread import loads
+from ..layout import loads
 
 
 def index_path(root: str) -> str:

@@ -5,7 +5,7 @@
     nets.find("demo_back")                       -> NetworkView, MISSING or None (not sure)
 
 The same records engine.network.store reads (``all_records`` / ``find``), without
-engine.types, engine.layout, json or the network service's imports. A NetworkView has the
+engine.types, the json package or the network service's imports. A NetworkView has the
 NetworkInfo fields a planner reads (id, name, driver, labels). None means the caller must ask
 the full NetworkService: a predefined name (host, none, the default bridge that a lookup may
 create), an unreadable record, or a network with a stale endpoint (NetworkService drops stale
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from ..runtime.jsonread import loads
+from ..layout import loads
 
 MISSING = "missing"
 SPECIAL_NAMES = ("host", "none", "bridge")    # predefined.DRIVERS + service.DEFAULT_NETWORK

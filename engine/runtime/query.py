@@ -5,8 +5,8 @@
 
 These read the same files as engine.runtime.store (``<root>/containers/<id>/config.json`` and
 ``state.json``, paths as engine.layout lays them out) and derive a container's status the same
-way ContainerStore.live_state does, but without engine.types, engine.layout or the json
-package: a ContainerView has the ContainerInfo fields a planner reads (id, name, image,
+way ContainerStore.live_state does, but without engine.types or the json package (JSON through
+engine.layout.loads, the C scanner): a ContainerView has the ContainerInfo fields a planner reads (id, name, image,
 image_id, created, labels, networks, state.status/running/paused/restarting/pid/exit_code).
 
 They never change anything. Whenever the full service would do more than read (a container
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from .jsonread import loads
+from engine.layout import loads
 from .shimstate import alive, boot_id
 
 ACTIVE = ("running", "restarting", "paused")

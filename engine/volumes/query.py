@@ -3,7 +3,7 @@
     view = volume(root, "demo_data")     # VolumeView, MISSING, or None (not sure)
 
 Reads ``<root>/volumes/<name>/volume.json`` (engine.layout's ``volume_dir``) like
-VolumeService.inspect does, without engine.types, engine.layout or json. A VolumeView has the
+VolumeService.inspect does, without engine.types or the json package. A VolumeView has the
 VolumeInfo fields a planner reads (name, driver, labels, options, anonymous). None means the
 caller must ask the full VolumeService (an odd name, an unreadable record).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from ..runtime.jsonread import loads
+from ..layout import loads
 
 MISSING = "missing"
 

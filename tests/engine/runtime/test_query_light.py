@@ -1,5 +1,5 @@
 """engine.runtime.query (light, read-only container views) against ContainerService on real
-containers, and engine.runtime.jsonread against json.loads."""
+containers, and engine.layout.loads (the JSON reader of the light queries) against json.loads."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.runtime import jsonread
+from engine import layout as jsonread      # loads() as the light queries use it
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
@@ -36,9 +36,9 @@ def test_jsonread_rejects_what_json_rejects(bad):
 
 
 def test_jsonread_read_missing_file(tmp_path):
-    assert jsonread.read(str(tmp_path / "nope.json"), {"d": 1}) == {"d": 1}
+    assert jsonread.read_json(str(tmp_path / "nope.json"), {"d": 1}) == {"d": 1}
     (tmp_path / "x.json").write_text('{"a": [1, 2.5, "é"]}')
-    assert jsonread.read(str(tmp_path / "x.json")) == {"a": [1, 2.5, "é"]}
+    assert jsonread.read_json(str(tmp_path / "x.json")) == {"a": [1, 2.5, "é"]}
 
 
 def _fields(c) -> tuple:
