@@ -126,5 +126,4 @@ def prefix_len(subnet: str) -> int:
 
 def mac_for(ip: str) -> str:
     """Docker's classic scheme: 02:42 followed by the four bytes of the IPv4 address."""
-    import ipaddress
-    return "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.IPv4Address(ip).packed)
+    return "02:42:" + ":".join(f"{int(part):02x}" for part in ip.split("."))

@@ -1,8 +1,6 @@
 """Text of a container's /etc/hosts and /etc/resolv.conf, in Docker's form."""
 from __future__ import annotations
 
-import ipaddress
-
 from ..errors import InvalidArgument
 
 DEFAULT_HOSTS = ("127.0.0.1\tlocalhost\n"
@@ -25,6 +23,7 @@ def parse_extra_hosts(extra_hosts) -> list[tuple[str, str]]:
         if not name or not ip:
             raise InvalidArgument(f"invalid extra_hosts entry {entry!r}: expected host:ip")
         if ip != "host-gateway":
+            import ipaddress            # only for extra_hosts (a hot connect never needs it)
             try:
                 ipaddress.ip_address(ip)
             except ValueError:
@@ -81,6 +80,7 @@ def upstream_servers(dns, *, from_host_ns: bool = True) -> list[str]:
 
 
 def _is_loopback(addr: str) -> bool:
+    import ipaddress
     try:
         return ipaddress.ip_address(addr).is_loopback
     except ValueError:

@@ -206,6 +206,22 @@ def allocate(subnet, ip_range, used: set[str], rng: random.Random | None = None)
     raise NetworkError(f"no available IPv4 addresses on this network's address pools: {space}")
 
 
+def allocate_text(subnet: str, ip_range: str, used: set[str]) -> str:
+    """allocate(ip_network(subnet), ip_network(ip_range) if ip_range else None, used) for a
+    network record's stored (canonical) IPv4 subnet / ip_range, with integers."""
+    net, prefix = cidr_int(subnet)
+    broadcast = net | (_ALL >> prefix)
+    first, size = cidr_int(ip_range) if ip_range else (net, prefix)
+    for value in range(first, first + (1 << (32 - size))):
+        if value == net or value == broadcast:
+            continue
+        text = ip_text(value)
+        if text not in used:
+            return text
+    raise NetworkError(f"no available IPv4 addresses on this network's address pools: "
+                       f"{ip_range or subnet}")
+
+
 # ----------------------------------------------------------------------------- IPv6
 
 def parse_pool6(pool: IPAMPool, network_name: str):

@@ -147,29 +147,28 @@ def _prune_stale(svc, rec) -> dict:
 
 
 def _pick_ip(rec, ep: EndpointSpec, eps: dict) -> str:
+    used = {e["ip"] for e in eps.values()} | {rec["gateway"]} | set(rec.get("aux", {}).values())
+    if not ep.ipv4_address:               # the lowest free address, with integers
+        return ipam.allocate_text(rec["subnet"], rec.get("ip_range", ""), used)
+    if rec.get("default"):
+        raise NetworkError("user specified IP address is supported on user defined networks only")
     import ipaddress
     subnet = ipaddress.ip_network(rec["subnet"])
-    used = {e["ip"] for e in eps.values()} | {rec["gateway"]} | set(rec.get("aux", {}).values())
-    if ep.ipv4_address:
-        if rec.get("default"):
-            raise NetworkError("user specified IP address is supported on user defined networks only")
-        addr = str(ipam.check_address(ep.ipv4_address, subnet, "ipv4_address", rec["name"]))
-        if addr in used or addr in (str(subnet.network_address), str(subnet.broadcast_address)):
-            raise NetworkError(f"network {rec['name']}: address {addr} is already in use")
-        return addr
-    ip_range = ipaddress.ip_network(rec["ip_range"]) if rec.get("ip_range") else None
-    return ipam.allocate(subnet, ip_range, used)
+    addr = str(ipam.check_address(ep.ipv4_address, subnet, "ipv4_address", rec["name"]))
+    if addr in used or addr in (str(subnet.network_address), str(subnet.broadcast_address)):
+        raise NetworkError(f"network {rec['name']}: address {addr} is already in use")
+    return addr
 
 
 def _pick_ip6(rec, ep: EndpointSpec, eps: dict) -> str:
     """The endpoint's IPv6 address on an IPv6 network ("" otherwise): ipv6_address or the
     lowest free one."""
-    import ipaddress
     if not rec.get("subnet6"):
         if ep.ipv6_address and not rec.get("default"):
             raise NetworkError(f"network {rec['name']}: ipv6_address {ep.ipv6_address} given but "
                                f"the network has no IPv6 (enable_ipv6)")
         return ""
+    import ipaddress
     subnet6 = ipaddress.ip_network(rec["subnet6"])
     used = {e["ip6"] for e in eps.values() if e.get("ip6")} | {rec["gateway6"]}
     if ep.ipv6_address:

@@ -125,3 +125,32 @@ def test_endpoint_spec_dict_is_asdict_with_alias_list():
         assert store.endpoint_spec_dict(spec) == expected
     import hashlib
     assert bridge.veth_name("c1", "n1") == "pcv" + hashlib.sha256(b"c1/n1").hexdigest()[:11]
+
+
+def test_integer_allocation_equals_the_ipaddress_one():
+    """hot plug / start allocate with ipam.allocate_text (integers): the same address or the
+    same error as ipam.allocate over ipaddress networks; mac_for without ipaddress."""
+    import random
+
+    from engine.network import bridge
+    rng = random.Random(7)
+    for subnet, ip_range in (("10.9.0.0/24", ""), ("10.9.0.0/24", "10.9.0.128/25"),
+                             ("172.20.0.0/16", ""), ("10.1.2.0/30", ""), ("10.1.2.0/31", ""),
+                             ("10.1.2.4/32", ""), ("192.168.16.0/20", "192.168.20.0/28")):
+        net = ipaddress.ip_network(subnet)
+        space = list(ipaddress.ip_network(ip_range) if ip_range else net)[:300]
+        for _ in range(30):
+            used = {str(a) for a in rng.sample(space, rng.randint(0, len(space)))}
+            try:
+                expected = ipam.allocate(net, ipaddress.ip_network(ip_range) if ip_range else None,
+                                         used)
+            except NetworkError as e:
+                expected = str(e)
+            try:
+                got = ipam.allocate_text(subnet, ip_range, used)
+            except NetworkError as e:
+                got = str(e)
+            assert got == expected, (subnet, ip_range, sorted(used))
+    for ip in ("10.9.0.3", "172.17.255.254", "0.0.0.1"):
+        assert bridge.mac_for(ip) == "02:42:" + ":".join(
+            f"{b:02x}" for b in ipaddress.IPv4Address(ip).packed)
