@@ -6,7 +6,10 @@ Every long operation accepts ``on_event: Callable[[Event], None] | None = None``
 from __future__ import annotations
 
 from engine.records import field, record
-from typing import Callable, Optional
+
+TYPE_CHECKING = False           # typing (~9 ms) only for annotations: see __getattr__ below
+if TYPE_CHECKING:
+    from typing import Callable, Optional
 
 
 @record(frozen=True)
@@ -26,12 +29,20 @@ class Event:
     id: str
     status: str
     text: str = ""
-    current: Optional[int] = None
-    total: Optional[int] = None
+    current: int | None = None       # (PEP 604: typing.get_type_hints needs no typing names)
+    total: int | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
 
-EventSink = Callable[[Event], None]
+def __getattr__(name: str):
+    """``EventSink`` (= typing.Callable[[Event], None]) and the ``Callable`` / ``Optional``
+    names this module used to import, made on first use."""
+    if name in ("EventSink", "Callable", "Optional"):
+        import typing
+        value = typing.Callable[[Event], None] if name == "EventSink" else getattr(typing, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ignore(_event: Event) -> None:

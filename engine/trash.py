@@ -11,7 +11,6 @@ Snapshotter.clean_staging (image prune) deletes.
 from __future__ import annotations
 
 import os
-import shutil
 
 _spawned: list[int] = []          # deleters not reaped yet (reaped by the next discard)
 
@@ -32,6 +31,7 @@ def discard(paths: list[str]) -> None:
             os.close(devnull)
         _spawned.append(pid)
     except OSError:
+        import shutil                   # only when rm cannot be spawned (~6 ms import)
         for path in paths:
             shutil.rmtree(path, ignore_errors=True)
 
