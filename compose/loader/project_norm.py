@@ -181,8 +181,11 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp) -> LoadedCo
             _resolve_environment(svc, env, opts)
         services[sname] = svc
     enabled, disabled, active = split_by_profiles(services, ctx.profiles, list(opts.services))
-    if opts.services:
-        enabled = _closure(enabled, list(opts.services))
+    unselected = {}
+    if opts.services:         # like compose-go's WithSelectedServices: the rest is disabled,
+        selected = _closure(enabled, list(opts.services))   # so it is no orphan
+        unselected = {k: v for k, v in enabled.items() if k not in selected}
+        enabled = selected
     networks = merged.get("networks") or {}
     if opts.normalize:
         networks = _default_networks(enabled, networks)
@@ -210,7 +213,8 @@ def finish(merged: dict, *, name: str, ctx, opts, env: dict, interp) -> LoadedCo
             config[key] = value
     return LoadedConfig(name=name, config=config, working_dir=ctx.project_dir,
                         config_files=ctx.files, environment=env, profiles=active,
-                        env_files=ctx.env_files, disabled=disabled, hash_sources=hash_sources)
+                        env_files=ctx.env_files, disabled={**disabled, **unselected},
+                        hash_sources=hash_sources)
 
 
 def _raw_model(merged: dict, *, name: str, ctx, opts, env: dict) -> LoadedConfig:

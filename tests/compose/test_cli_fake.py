@@ -374,3 +374,18 @@ def test_dry_run_run_and_down(cli):
 def test_down_of_unknown_project_warns(cli):
     code, out, err = cli("-p", "ghost", "down")
     assert code == 0 and 'No resource found to remove for project "ghost"' in err
+
+
+def test_selected_services_are_not_orphans(cli):
+    """`up -d web`: worker (outside the selection, still in the file) is no orphan, and
+    --remove-orphans leaves it alone (Docker Compose: orphans are containers of services
+    missing from the whole project, profile-disabled ones included)."""
+    cli("up", "-d")
+    code, out, err = cli("up", "-d", "web")
+    assert code == 0, err
+    assert "orphan" not in err
+    code, out, err = cli("up", "-d", "--remove-orphans", "web")
+    assert code == 0, err
+    assert "demo-worker-1" in names(cli.engine)
+    code, out, err = cli("down", "--remove-orphans", "db")
+    assert "demo-worker-1" in names(cli.engine)

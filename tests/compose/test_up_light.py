@@ -137,6 +137,18 @@ def test_noop_up_prints_the_same_and_imports_nothing_heavy(proj):
         assert "engine.runtime.service" not in _imported(light.stderr)
 
 
+def test_services_outside_the_selection_are_no_orphans(proj):
+    """`up -d db` with web and worker running: no orphan warning on either path (Docker
+    Compose counts only containers of services missing from the whole file as orphans)."""
+    proj.write(extra="worker:\n    image: busybox\n    command: [\"sleep\", \"300\"]\n"
+                     "    networks: [back]\n    stop_grace_period: 1s")
+    assert proj("up", "-d").returncode == 0
+    light, full = _noop(proj, "db")
+    assert "orphan" not in full.stderr and "orphan" not in light.stderr
+    assert (light.returncode, _messages(light.stderr)) == (full.returncode, full.stderr)
+    _assert_light(light)
+
+
 def test_loader_warnings_are_printed_once_and_the_same(proj):
     (proj.dir / "compose.yaml").write_text('version: "3"\n' + PROJECT.format(name=proj.name, extra="")
                                            .replace("sleep\", \"300", "sleep\", \"${H2_UNSET_X}300"))
