@@ -20,8 +20,7 @@ naming the private engine. Docker is used only if ``docker info`` works ("docker
 available" otherwise); its busybox image is imported from busybox-static. Prints ratios
 pycompose/docker, and for the CLI rows the interpreter floor measured in the same rounds
 (``python -c pass`` with the venv's interpreter: what any Python CLI pays before its first
-line), pycompose's time above that floor, and the console-script floor (``python -c "import
-re, sys"``: pip's generated launcher imports re before the first line of ours, ~10-20 ms).
+line) and pycompose's time above that floor.
 """
 from __future__ import annotations
 
@@ -230,7 +229,7 @@ class DockerSide:
         subprocess.run(["docker", "network", "rm", self.net, self.net2], capture_output=True)
 
 
-def report(scenarios, sides, times, floor, script_floor=None) -> None:
+def report(scenarios, sides, times, floor) -> None:
     both = len(sides) == 2
     print(f"{'scenario':<14}" + "".join(f"{k:>14}" for k in sides) + ("       ratio" if both else "")
           + ("   python floor  pycompose-floor" if floor is not None else ""))
@@ -244,9 +243,6 @@ def report(scenarios, sides, times, floor, script_floor=None) -> None:
         print(line)
     if floor is not None:
         print(f"python floor = `{' '.join(python_floor_cmd())}`, median of the CLI rounds")
-    if script_floor is not None:
-        print(f"console-script floor (`python -c 'import re, sys'`, what pip's launcher runs "
-              f"before pycompose's first line): {script_floor * 1000:.1f} ms")
 
 
 def main() -> int:
@@ -272,7 +268,7 @@ def main() -> int:
         scenarios = ["create_rm", "attach", "hot_connect", "cli_create", "cli_rm", "cli_ls",
                      "cli_inspect", "cli_connect", "cli_disconnect"]
         times = {(s, k): [] for s in scenarios for k in sides}
-        floor, script_floor = [], []
+        floor = []
         for scenario in scenarios:
             for side in sides.values():                    # warm-up (netd start, image cache)
                 getattr(side, scenario)()
@@ -281,10 +277,7 @@ def main() -> int:
                     times[(scenario, key)].append(getattr(side, scenario)())
                 if scenario.startswith("cli_"):
                     floor.append(timed(lambda: subprocess.run(python_floor_cmd())))
-                    script_floor.append(timed(lambda: subprocess.run(
-                        python_floor_cmd()[:-1] + ["import re, sys"])))
-        report(scenarios, sides, times, statistics.median(floor) if floor else None,
-               statistics.median(script_floor) if script_floor else None)
+        report(scenarios, sides, times, statistics.median(floor) if floor else None)
     finally:
         for side in sides.values():
             side.close()
