@@ -135,6 +135,7 @@ def plan_infra(project, observed, services) -> Plan:
 class _UpState:
     creates: dict = field(default_factory=dict)     # service -> [op keys creating containers]
     starts: dict = field(default_factory=dict)      # service -> [op keys making it run]
+    phase: dict = field(default_factory=dict)       # service -> [op keys its dependents' waits follow]
     recreated: dict = field(default_factory=dict)   # service -> [recreate op keys]
     infra_of: dict = field(default_factory=dict)    # service -> [network/volume recreate op keys]
     dropped: set = field(default_factory=set)       # container ids removed for a volume recreate
@@ -321,10 +322,11 @@ def _plan_service(plan, project, observed, service, opts, policy, infra, state, 
     for key in _plan_new_containers(plan, project, service, opts, want, kept, existing,
                                     after=tuple(infra + dep_create), waits=waits):
         (starts if key.startswith("start:") else creates).append(key)
-    if not starts and waits:                # nothing to start: these waits are not needed
-        _drop_waits(plan, waits, name)
+    if not starts and waits:                # nothing to start: Docker Compose still waits for
+        waits = _drop_waits(plan, waits, everything=want == 0)   # healthy/completed deps
     state.creates[name] = creates
     state.starts[name] = starts
+    state.phase[name] = starts or waits
 
 
 def _plan_new_containers(plan, project, service, opts, want, kept, existing, *, after, waits):
@@ -344,37 +346,38 @@ def _plan_new_containers(plan, project, service, opts, want, kept, existing, *, 
     return keys
 
 
-def _drop_waits(plan, waits, dependent: str) -> None:
+def _drop_waits(plan, waits, *, everything: bool) -> list[str]:
+    """Drop the waits of a service with nothing to start: all of them (scale 0) or only the
+    ``service_started`` ones, which just order starts; the others keep their Waiting/Healthy
+    lines, as in Docker Compose's start phase. Returns the keys kept."""
+    kept = []
     for key in waits:
         op = plan.get(key)
-        if op.data["dependents"] == [dependent]:
+        if everything or op.condition == "service_started":
             plan.operations.remove(op)
         else:
-            op.data["dependents"].remove(dependent)
-            op.cause = f"{op.condition} for {', '.join(op.data['dependents'])}"
+            kept.append(key)
+    return kept
 
 
 def _plan_waits(plan, project, service, opts, state, scope) -> list[str]:
-    """One WAIT operation per dependency whose condition must hold before we start."""
+    """One WAIT operation per dependency whose condition must hold before ``service`` starts,
+    after the start phase of all its dependencies (Docker Compose waits per dependent, in
+    dependency order: a dependency shared by two services is waited for twice)."""
     if opts.no_start:
         return []
+    deps = [(dep, d) for dep, d in service.dependencies().items()
+            if dep in scope and dep in state.starts]
+    after = tuple(k for dep, _ in deps for k in state.phase.get(dep, ()))
     keys = []
-    for dep, d in service.dependencies().items():
-        if dep not in scope or dep not in state.starts:
-            continue
+    for dep, d in deps:
         want = opts.scale.get(dep, project.services[dep].scale)
         if want == 0:
             continue
-        key = f"wait:{dep}:{d.condition}"
-        existing = plan.get(key)
-        if existing is not None:            # one wait per dependency and condition
-            existing.data["dependents"].append(service.name)
-            existing.cause = f"{d.condition} for {', '.join(existing.data['dependents'])}"
-            existing.required = existing.required or d.required
-        else:
-            plan.add(Operation(key, "service", dep, WAIT, f"{d.condition} for {service.name}",
-                               service=dep, after=tuple(state.starts[dep]), condition=d.condition,
-                               required=d.required, data={"dependents": [service.name]}))
+        key = f"wait:{dep}:{d.condition}:{service.name}"
+        plan.add(Operation(key, "service", dep, WAIT, f"{d.condition} for {service.name}",
+                           service=dep, after=after, condition=d.condition,
+                           required=d.required, data={"dependents": [service.name]}))
         keys.append(key)
     return keys
 

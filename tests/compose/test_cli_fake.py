@@ -100,6 +100,10 @@ def test_up_twice_is_a_no_op_and_change_recreates(cli):
     code, out, err = cli("up", "-d")
     assert [c for c in cli.engine.mutations() if not c.startswith("image.")] == []
     assert "Container demo-web-1 Running" in err
+    # Docker Compose's start phase still waits for web's healthy dependency
+    assert err.splitlines() == ["Container demo-db-1 Running", "Container demo-web-1 Running",
+                                "Container demo-worker-1 Running", "Container demo-db-1 Waiting",
+                                "Container demo-db-1 Healthy"], err
     code, out, err = cli("up", "-d", text=PROJECT.replace("sleep\", \"1000", "sleep\", \"2000"))
     assert "Container demo-worker-1 Recreate config hash diverged" in err
     renames = [c for c in cli.engine.calls if c.startswith("container.rename")]

@@ -55,9 +55,12 @@ def test_fresh_up(eng):
 def test_nothing_to_do(eng):
     proj = project()
     converge(eng, proj, UpOptions())
-    assert up_plan(eng, proj) == ""
+    assert up_plan(eng, proj) == golden("""
+        service   db                           wait       service_healthy for web
+        """)
     assert plan_up(proj, observe(eng, proj), UpOptions()).render(verbose=True) == golden("""
         container demo-db-1                    keep       up to date
+        service   db                           wait       service_healthy for web
         container demo-web-1                   keep       up to date
         container demo-worker-1                keep       up to date
         """)
@@ -67,8 +70,9 @@ def test_config_change_recreates_with_cause(eng):
     converge(eng, project(), UpOptions())
     changed = dict(BASE, worker=dict(BASE["worker"], environment={"MODE": "fast"}))
     assert up_plan(eng, project(changed)) == golden("""
-        service   web                          wait       service_started for worker
+        service   db                           wait       service_healthy for web
         container demo-worker-1                recreate   config hash diverged
+        service   web                          wait       service_started for worker after db:healthy
         container demo-worker-1                start      recreated              after demo-worker-1:recreate, web:started
         """)
 
@@ -94,14 +98,16 @@ def test_scale_up_and_down(eng):
     converge(eng, proj, UpOptions(scale={"worker": 3}))
     assert len(observe(eng, proj).service_containers("worker")) == 3
     assert up_plan(eng, proj, scale={"worker": 1}) == golden("""
+        service   db                           wait       service_healthy for web
         container demo-worker-3                stop       scale down
         container demo-worker-2                stop       scale down
         container demo-worker-3                remove     scale down             after demo-worker-3:stop
         container demo-worker-2                remove     scale down             after demo-worker-2:stop
         """)
     assert up_plan(eng, proj, scale={"worker": 4}) == golden("""
-        service   web                          wait       service_started for worker
+        service   db                           wait       service_healthy for web
         container demo-worker-4                create     scale up
+        service   web                          wait       service_started for worker after db:healthy
         container demo-worker-4                start      created                after demo-worker-4:create, web:started
         """)
 
@@ -121,10 +127,14 @@ def test_orphans_warned_then_removed(eng):
     converge(eng, project(), UpOptions())
     smaller = {k: v for k, v in BASE.items() if k != "worker"}
     assert up_plan(eng, project(smaller)) == golden("""
+        service   db                           wait       service_healthy for web
         warning: Found orphan containers (demo-worker-1) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.
         """)
-    assert up_plan(eng, project(smaller), ignore_orphans=True) == ""
+    assert up_plan(eng, project(smaller), ignore_orphans=True) == golden("""
+        service   db                           wait       service_healthy for web
+        """)
     assert up_plan(eng, project(smaller), remove_orphans=True) == golden("""
+        service   db                           wait       service_healthy for web
         container demo-worker-1                stop       orphan
         container demo-worker-1                remove     orphan                 after demo-worker-1:stop
         """)
@@ -133,7 +143,9 @@ def test_orphans_warned_then_removed(eng):
 def test_no_recreate_and_force_recreate(eng):
     converge(eng, project(), UpOptions())
     changed = dict(BASE, worker=dict(BASE["worker"], environment={"MODE": "fast"}))
-    assert up_plan(eng, project(changed), recreate="never") == ""
+    assert up_plan(eng, project(changed), recreate="never") == golden("""
+        service   db                           wait       service_healthy for web
+        """)
     assert up_plan(eng, project(), services=("worker",), no_deps=True, recreate="force") == golden("""
         container demo-worker-1                recreate   forced
         container demo-worker-1                start      recreated              after demo-worker-1:recreate
@@ -161,7 +173,8 @@ def test_stopped_container_is_started(eng):
     converge(eng, proj, UpOptions())
     eng.containers.stop("demo-worker-1")
     assert up_plan(eng, proj) == golden("""
-        service   web                          wait       service_started for worker
+        service   db                           wait       service_healthy for web
+        service   web                          wait       service_started for worker after db:healthy
         container demo-worker-1                start      container exited       after web:started
         """)
 
@@ -175,6 +188,7 @@ def test_restart_true_dependents_are_stopped_and_started(eng):
         container demo-worker-1                stop       dependency db recreated
         container demo-db-1                    recreate   config hash diverged   after demo-worker-1:stop
         container demo-db-1                    start      recreated              after demo-db-1:recreate
+        service   db                           wait       service_healthy for web after demo-db-1:start
         service   db                           wait       service_started for worker after demo-db-1:start
         container demo-worker-1                start      dependency db restarted after db:started, demo-worker-1:stop
         """)
@@ -212,15 +226,27 @@ def test_down_without_project_uses_labels(eng):
     assert "network   demo_default" in plan.render()
 
 
-def test_one_wait_per_dependency_condition(eng):
+def test_one_wait_per_dependent(eng):
+    """Docker Compose waits for a dependency once per dependent service, in its start phase,
+    also when the dependent is already running (a no-op `up -d` prints Waiting/Healthy)."""
     services = {
         "db": BASE["db"],
         "web": {"image": "busybox", "depends_on": {"db": {"condition": "service_healthy"}}},
-        "worker": {"image": "busybox", "depends_on": {"db": {"condition": "service_healthy"}}},
+        "worker": {"image": "busybox", "depends_on": {"db": {"condition": "service_healthy"},
+                                                      "web": {"condition": "service_started"}}},
     }
-    text = up_plan(eng, make_project("demo", services))
-    assert text.count("wait") == 1
-    assert "service   db                           wait       service_healthy for web, worker" in text
+    proj = make_project("demo", services)
+    text = up_plan(eng, proj)
+    assert text.count("wait") == 3
+    assert "service   db                           wait       service_healthy for web after demo-db-1:start" in text
+    assert "service   db                           wait       service_healthy for worker after demo-db-1:start, demo-web-1:start" in text
+    converge(eng, proj, UpOptions())
+    assert up_plan(eng, proj) == golden("""
+        service   db                           wait       service_healthy for web
+        service   db                           wait       service_healthy for worker after db:healthy
+        """)
+    assert up_plan(eng, proj, services=("db",)) == ""
+    assert up_plan(eng, proj, services=("web",), no_deps=True) == ""
 
 
 def test_required_false_dependency_failure_is_a_warning(eng):
