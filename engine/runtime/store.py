@@ -226,7 +226,9 @@ def build_info(cfg: dict, st: dict) -> ContainerInfo:
         exit_code=st.get("exit_code", 0), error=st.get("error", ""),
         started_at=st.get("started_at", ""), finished_at=st.get("finished_at", ""),
         health=health, restart_count=st.get("restart_count", 0))
-    ports = tuple(PortBinding(**p) for p in st.get("ports", ()))
+    # like Docker: only a running (or paused) container has published ports; a stopped one
+    # keeps them only in its spec (HostConfig.PortBindings), from which start publishes again
+    ports = tuple(PortBinding(**p) for p in st.get("ports", ())) if state.running else ()
     mounts = tuple(Mount(**m) for m in st.get("mounts", ())) or spec.mounts
     return ContainerInfo(id=cfg["id"], name=cfg["name"], image=cfg["image"],
                          image_id=cfg["image_id"], created=cfg["created"], state=state,

@@ -150,3 +150,39 @@ def test_compose_ports_on_ipv6_host_addresses(proj):
         listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
                                    text=True).stdout
         assert listening.strip() == ""
+
+
+def test_stopped_container_lists_no_ports_and_start_publishes_again(proj):
+    """Docker: a stopped container has no published ports (`docker port` prints nothing,
+    NetworkSettings.Ports is {}, compose ps shows an empty PORTS column); start publishes
+    them again from the spec (HostConfig.PortBindings stays)."""
+    holder, port = _range_with_first_taken(1)
+    holder.close()
+    code, out, err = proj("up", "-d", text=WEB.format(first=port, last=port))
+    assert code == 0, err
+    name = f"{proj.name}-web-1"
+    assert proj.engine.containers.inspect(name).ports
+    code, out, err = proj("stop", "web")
+    assert code == 0, err
+    info = proj.engine.containers.inspect(name)
+    assert info.state.status == "exited" and info.ports == ()
+    assert proj.engine.containers.port(name) == []
+    code, out, err = proj("ps", "-a", "--format", "json")
+    row = json.loads(out.splitlines()[0])
+    assert (row["State"], row["Ports"], row["Publishers"]) == ("exited", "", []), row
+    code, out, err = proj("port", "web", "80")
+    assert code != 0
+    code, out, err = proj("start", "web")
+    assert code == 0, err
+    assert [p.host_port for p in proj.engine.containers.inspect(name).ports] == [port, port]
+    body = _get(f"http://127.0.0.1:{port}/")
+    assert body == b"ranged\n"
+
+
+def _get(url: str) -> bytes:
+    for _ in range(50):
+        try:
+            return urllib.request.urlopen(url, timeout=5).read()
+        except OSError:
+            time.sleep(0.1)
+    return urllib.request.urlopen(url, timeout=5).read()
