@@ -71,10 +71,24 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ps_json(c) -> dict:
+def _created_at(stamp: str) -> str:
+    """Docker's CreatedAt: ``2026-01-02 03:04:05 +0000 UTC``."""
+    from datetime import datetime, timezone
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except (ValueError, AttributeError):
+        return stamp
+    return then.strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+
+def ps_json(c, no_trunc: bool = False) -> dict:
+    """One row of ``ps --format json`` (and the fields of a ``--format`` template): ID and
+    Command truncated unless --no-trunc, like Docker Compose."""
     from compose import labels as L
-    return {"Command": command_text(c, False), "CreatedAt": c.created, "ExitCode": c.state.exit_code,
-            "Health": c.state.health.status if c.state.health else "", "ID": c.id, "Image": c.image,
+    return {"Command": command_text(c, not no_trunc), "CreatedAt": _created_at(c.created),
+            "ExitCode": c.state.exit_code,
+            "Health": c.state.health.status if c.state.health else "",
+            "ID": c.id if no_trunc else c.id[:12], "Image": c.image,
             "Labels": ",".join(f"{k}={v}" for k, v in sorted(c.labels.items())),
             "Name": c.name, "Names": c.name, "Networks": ",".join(sorted(c.networks or {})),
             "Ports": ports_text(c),
@@ -82,7 +96,21 @@ def ps_json(c) -> dict:
                 {"URL": p.host_ip or "0.0.0.0", "TargetPort": p.container_port,
                  "PublishedPort": p.host_port or 0, "Protocol": p.protocol} for p in c.ports],
             "RunningFor": _ago(c.created) + " ago", "Service": c.labels.get(L.SERVICE, ""),
-            "State": c.state.status, "Status": status_text(c)}
+            "Size": "0B", "State": c.state.status, "Status": status_text(c),
+            **_mounts_fields(c, no_trunc)}
+
+
+def _mounts_fields(c, no_trunc: bool) -> dict:
+    """Mounts (volume names or bind sources, 15 characters unless --no-trunc) and
+    LocalVolumes (how many are volumes), as Docker's container list shows them."""
+    names, volumes = [], 0
+    for m in c.mounts or ():
+        if m.type not in ("volume", "bind"):
+            continue
+        volumes += m.type == "volume"
+        name = m.source
+        names.append(name if no_trunc or len(name) <= 15 else name[:14] + "…")
+    return {"LocalVolumes": str(volumes), "Mounts": ",".join(names)}
 
 
 def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
@@ -91,7 +119,7 @@ def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, 
        show_services: bool = typer.Option(False, "--services", help="Display services"),
        status: Optional[List[str]] = typer.Option(None, "--status", help="Filter services by status"),
        filter_: Optional[str] = typer.Option(None, "--filter", help="Filter services by a property (status=...)"),
-       fmt: str = typer.Option("table", "--format", help="Format output: table, json"),
+       fmt: str = typer.Option("table", "--format", help="Format output: table, json, or a Go template"),
        no_trunc: bool = typer.Option(False, "--no-trunc", help="Don't truncate output"),
        orphans: bool = typer.Option(True, "--orphans/--no-orphans", help="Include orphaned services")) -> None:
     from compose import labels as L
@@ -126,15 +154,18 @@ def ps(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, 
         sys.stdout.write("".join(c.id + "\n" for c in rows))
     elif fmt == "json":
         import json
-        sys.stdout.write("".join(json.dumps(ps_json(c)) + "\n" for c in rows))
-    elif fmt == "table":
+        sys.stdout.write("".join(json.dumps(dict(sorted(ps_json(c, no_trunc).items())),
+                                            separators=(",", ":"), ensure_ascii=False) + "\n"
+                                 for c in rows))
+    elif fmt.strip() == "table":
         images = _images_of(engine, rows)
         sys.stdout.write(table([[c.name, c.image, command_text(c, not no_trunc, images.get(c.image_id)),
                                  c.labels.get(L.SERVICE, ""),
                                  _ago(c.created) + " ago", status_text(c), ports_text(c)] for c in rows],
                                ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]))
     else:
-        raise UsageError(f"invalid --format {fmt!r}: expected table or json")
+        from .ps_format import render
+        sys.stdout.write(render(fmt, [ps_json(c, no_trunc) for c in rows]))
 
 
 def ls(ctx: typer.Context,

@@ -393,3 +393,24 @@ def test_selected_services_are_not_orphans(cli):
     assert "demo-worker-1" in names(cli.engine)
     code, out, err = cli("down", "--remove-orphans", "db")
     assert "demo-worker-1" in names(cli.engine)
+
+
+def test_ps_format_go_templates(cli):
+    """`ps --format` takes Go templates like Docker Compose (fields of its ps JSON)."""
+    cli("up", "-d")
+    code, out, err = cli("ps", "--format", "{{.Name}} {{.Service}} {{.Ports}}")
+    assert code == 0, err
+    assert out.splitlines() == ["demo-db-1 db ", "demo-web-1 web 0.0.0.0:8080->80/tcp",
+                                "demo-worker-1 worker "]
+    code, out, err = cli("ps", "--format", r"table {{.Name}}\t{{.Status}}\t{{.Health}}")
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "STATUS", "<no", "value>"], out
+    assert lines[1].startswith("demo-db-1       Up ") and lines[1].endswith("(healthy)   healthy")
+    code, out, err = cli("ps", "--format", '{{.Label "com.docker.compose.service"}} {{json .Publishers}} {{.Publishers}}')
+    assert out.splitlines()[1] == ('web [{"URL":"0.0.0.0","TargetPort":80,"PublishedPort":8080,'
+                                   '"Protocol":"tcp"}] [{0.0.0.0 80 8080 tcp}]')
+    code, out, err = cli("ps", "--format", "{{.ID}}")
+    assert [len(line) for line in out.splitlines()] == [12, 12, 12]
+    code, out, err = cli("ps", "--format", "{{.Nope}}")
+    assert code != 0 and out == ""
+    assert "can't evaluate field Nope in type *formatter.ContainerContext" in err
