@@ -149,6 +149,37 @@ def test_services_outside_the_selection_are_no_orphans(proj):
     _assert_light(light)
 
 
+HEALTHY = """
+name: {name}
+services:
+  db:
+    image: busybox
+    command: ["sleep", "300"]
+    healthcheck: {{test: ["CMD", "true"], interval: 1s, start_interval: 1s}}
+    stop_grace_period: 1s
+  web:
+    image: busybox
+    command: ["sleep", "301"]
+    depends_on: {{db: {{condition: service_healthy}}}}
+    stop_grace_period: 1s
+"""
+
+
+def test_noop_up_waits_for_a_healthy_dependency_on_both_paths(proj):
+    """Docker Compose's start phase waits for web's healthy dependency also when web is
+    running: a no-op `up -d` prints Waiting/Healthy (the light path hands over to the full one)."""
+    (proj.dir / "compose.yaml").write_text(HEALTHY.format(name=proj.name))
+    first = proj("up", "-d")
+    assert first.returncode == 0, first.stderr
+    light, full = _noop(proj)
+    assert full.stderr.splitlines() == [f"Container {proj.name}-db-1 Running",
+                                        f"Container {proj.name}-web-1 Running",
+                                        f"Container {proj.name}-db-1 Waiting",
+                                        f"Container {proj.name}-db-1 Healthy"]
+    assert (light.returncode, _messages(light.stderr)) == (full.returncode, full.stderr)
+    assert "engine.runtime.service" in _imported(light.stderr)      # the full path ran
+
+
 def test_loader_warnings_are_printed_once_and_the_same(proj):
     (proj.dir / "compose.yaml").write_text('version: "3"\n' + PROJECT.format(name=proj.name, extra="")
                                            .replace("sleep\", \"300", "sleep\", \"${H2_UNSET_X}300"))
