@@ -243,20 +243,25 @@ def top(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None,
 
 def port(ctx: typer.Context, service: str = typer.Argument(..., metavar="SERVICE"), private_port: str = typer.Argument(...),
          protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp"),
-         index: int = typer.Option(1, "--index", help="Index of the container if service has multiple replicas")) -> None:
+         index: int = typer.Option(0, "--index", help="Index of the container if service has multiple replicas")) -> None:
+    """The public address of a port of the service's RUNNING container (Docker Compose lists
+    only running containers: a stopped one is "not running")."""
     from compose import labels as L
     project, name = pc.load_project_or_name(ctx)
     engine = pc.engine(ctx)
-    found = [c for c in engine.containers.list(all=True, filters=L.project_filter(
-        name, f"{L.SERVICE}={service}", f"{L.ONEOFF}=False")) if L.container_number(c.labels) == index]
+    found = [c for c in engine.containers.list(all=False, filters=L.project_filter(
+        name, f"{L.SERVICE}={service}", f"{L.ONEOFF}=False"))
+        if index <= 0 or L.container_number(c.labels) == index]
     if not found:
-        raise ComposeError(f"service \"{service}\" has no container number {index}")
+        raise ComposeError(f'service "{service}" is not running'
+                           + (f" container #{index}" if index > 0 else ""))
+    container = min(found, key=lambda c: (c.created, L.container_number(c.labels)))
     target = int(private_port.split("/")[0])
-    for p in found[0].ports:
+    for p in container.ports:
         if p.container_port == target and p.protocol == protocol and p.host_port:
             sys.stdout.write(f"{p.host_ip or '0.0.0.0'}:{p.host_port}\n")
             return
-    raise ComposeError(f"no port {target}/{protocol} for container {found[0].name}")
+    raise ComposeError(f"no port {target}/{protocol} for container {container.name}: ")
 
 
 def logs(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),

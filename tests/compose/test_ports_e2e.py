@@ -171,7 +171,9 @@ def test_stopped_container_lists_no_ports_and_start_publishes_again(proj):
     row = json.loads(out.splitlines()[0])
     assert (row["State"], row["Ports"], row["Publishers"]) == ("exited", "", []), row
     code, out, err = proj("port", "web", "80")
-    assert code != 0
+    assert (code, out, err.strip()) == (1, "", 'service "web" is not running')
+    code, out, err = proj("port", "--index", "2", "web", "80")
+    assert (code, err.strip()) == (1, 'service "web" is not running container #2')
     code, out, err = proj("start", "web")
     assert code == 0, err
     assert [p.host_port for p in proj.engine.containers.inspect(name).ports] == [port, port]
