@@ -190,12 +190,21 @@ def ls(ctx: typer.Context,
         rows.append({"Name": name, "Status": status, "ConfigFiles": projects[name]["files"]})
     if quiet:
         sys.stdout.write("".join(r["Name"] + "\n" for r in rows))
-    elif fmt == "json":
+    elif _table_or_json(fmt) == "json":
         import json
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
         sys.stdout.write(table([[r["Name"], r["Status"], r["ConfigFiles"]] for r in rows],
                                ["NAME", "STATUS", "CONFIG FILES"]))
+
+
+def _table_or_json(fmt: str) -> str:
+    """Docker Compose's formatter.Print for `ls`/`images`: table, pretty or json, any case
+    (no Go templates there)."""
+    kind = fmt.lower()
+    if kind not in ("table", "pretty", "json"):
+        raise ComposeError(f'format value "{fmt}" could not be parsed: parsing failed')
+    return kind
 
 
 def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(None, metavar="SERVICE"),
@@ -219,7 +228,7 @@ def images(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(No
                      "Size": size})
     if quiet:
         sys.stdout.write("".join(dict.fromkeys(r["ID"] + "\n" for r in rows)))
-    elif fmt == "json":
+    elif _table_or_json(fmt) == "json":
         import json
         sys.stdout.write(json.dumps(rows) + "\n")
     else:

@@ -414,3 +414,10 @@ def test_ps_format_go_templates(cli):
     code, out, err = cli("ps", "--format", "{{.Nope}}")
     assert code != 0 and out == ""
     assert "can't evaluate field Nope in type *formatter.ContainerContext" in err
+    # ls and images take no templates in Docker Compose: table, pretty or json (any case)
+    for args in (("ls", "--format", "{{.Name}}"), ("images", "--format", "{{.Repository}}")):
+        code, out, err = cli(*args)
+        assert (code, out) == (1, ""), args
+        assert err.strip() == f'format value "{args[2]}" could not be parsed: parsing failed'
+    code, out, err = cli("ls", "--format", "JSON")
+    assert code == 0 and json.loads(out)[0]["Name"] == "demo"
