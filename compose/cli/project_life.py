@@ -83,9 +83,10 @@ def start(ctx: typer.Context, services: Optional[List[str]] = typer.Argument(Non
         raise OperationFailed("service(s) not created: run `pycompose up` or `pycompose create` first")
     render = pc.renderer(ctx)
     try:
+        quiet_running = lambda ev: None if ev.status == "Running" else render(ev)   # noqa: E731
         plan = converge(engine, project, UpOptions(services=targets, no_deps=True, recreate="never",
                                                     ignore_orphans=True, scale=_current_scale(engine, project)),
-                        on_event=render, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
+                        on_event=quiet_running, parallel=pc.parallel(ctx), dry_run=pc.dry_run(ctx))
     finally:
         render.close()
     if pc.dry_run(ctx):

@@ -308,6 +308,9 @@ def test_create_then_start_restart(cli):
     assert not cli.engine.containers.inspect("demo-web-1").state.running
     assert cli("start")[0] == 0
     assert all(cli.engine.containers.inspect(n).state.running for n in names(cli.engine))
+    code, out, err = cli("start")          # Docker Compose: nothing for running containers,
+    assert (code, err.splitlines()) == (0, ["Container demo-db-1 Waiting",   # but the waits
+                                            "Container demo-db-1 Healthy"])
     code, out, err = cli("restart", "web")
     assert code == 0 and "Container demo-web-1 Restarting\nContainer demo-web-1 Started" in err
 
