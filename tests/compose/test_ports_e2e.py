@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from tests.compose.test_e2e_engine import engine_dirs, proj  # noqa: F401 - fixtures
+from tests.fixtures.hostports import free_ports, http_get
 
 pytestmark = pytest.mark.root
 
@@ -97,44 +98,17 @@ services:
 """
 
 
-def _free_on_both() -> int:
-    for _ in range(50):
-        port = random.randint(20000, 40000)
-        try:
-            for family, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-                with socket.socket(family) as s:
-                    s.bind((host, port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port found")
-
-
-def _get6(port: int) -> bytes:
-    for _ in range(50):
-        try:
-            with socket.create_connection(("::1", port), timeout=5) as s:
-                s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
-                data = b""
-                while chunk := s.recv(4096):
-                    data += chunk
-            if data:
-                return data.split(b"\r\n\r\n", 1)[-1]
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"[::1]:{port} never answered")
-
-
 def test_compose_ports_on_ipv6_host_addresses(proj):
     """Short `[::1]:P:80`, long `host_ip: "::1"` and a port without host IP (0.0.0.0 + [::]),
     reachable over IPv6; ps / port print what Docker Compose prints; down frees everything."""
-    short, long_, both = _free_on_both(), _free_on_both(), _free_on_both()
+    short = free_ports()
+    long_ = next(p for p in iter(free_ports, None) if p != short)
+    both = next(p for p in iter(free_ports, None) if p not in (short, long_))
     code, out, err = proj("up", "-d", text=WEB6.format(short=short, long=long_, both=both))
     assert code == 0, err
     try:
         for port in (short, long_, both):
-            assert _get6(port) == b"six\n"
+            assert http_get("::1", port) == b"six\n"
         code, out, err = proj("ps", "--format", "json")
         row = json.loads(out.splitlines()[0])
         assert row["Ports"] == (f"[::1]:{short}->80/tcp, [::1]:{long_}->80/tcp, "

@@ -14,6 +14,7 @@ from compose.cli.main import run as cli
 from engine.errors import Conflict, InvalidArgument, NetworkError
 from engine.types import ContainerSpec, EndpointSpec, ExecSpec, IPAMPool, NetworkSpec, PortBinding
 from tests.fixtures.network import unique
+from tests.fixtures.hostports import free_ports
 
 pytestmark = pytest.mark.root
 
@@ -99,24 +100,6 @@ def test_ipv6_bad_input_leaves_nothing(net_engine):
     net_engine.networks.remove(explicit.id)
 
 
-def _free_range(length: int) -> int:
-    """A host port P such that P..P+length-1 are free right now."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("0.0.0.0", 0))
-            start = probe.getsockname()[1]
-        if start + length >= 65536:
-            continue
-        try:
-            for port in range(start, start + length):
-                with socket.socket() as s:
-                    s.bind(("0.0.0.0", port))
-            return start
-        except OSError:
-            continue
-    raise AssertionError("no free port range found")
-
-
 def _get(url: str) -> bytes:
     for _ in range(50):
         try:
@@ -129,7 +112,7 @@ def _get(url: str) -> bytes:
 def test_host_port_range_binds_first_free_port(net_engine, busybox_image):
     net = unique("pr")
     net_engine.networks.create(NetworkSpec(name=net))
-    start = _free_range(4)
+    start = free_ports(4, ipv6=False)
     squatter = socket.socket()
     squatter.bind(("0.0.0.0", start))                       # a host process holds the first
     made = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
 
 import pytest
 
@@ -16,45 +15,11 @@ from compose.cli.main import run as cli
 from engine.errors import NetworkError
 from engine.types import ContainerSpec, EndpointSpec, NetworkSpec, PortBinding
 from tests.fixtures.network import make_info, unique
+from tests.fixtures.hostports import free_ports, http_get
 
 pytestmark = pytest.mark.root
 
 HTTPD = ("sh", "-c", "echo hello-v6 > /tmp/index.html; exec httpd -f -p 80 -h /tmp")
-
-
-def _free_port(family=socket.AF_INET6, host="::") -> int:
-    """A port free on both 0.0.0.0 and [::] right now."""
-    for _ in range(50):
-        with socket.socket(family) as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-        try:
-            with socket.socket() as s4:
-                s4.bind(("0.0.0.0", port))
-            return port
-        except OSError:
-            continue
-    raise AssertionError("no free port")
-
-
-def _http_get(host: str, port: int, family=socket.AF_INET6, tries: int = 50) -> bytes:
-    """GET / over a plain socket (the family says IPv4 or IPv6); retried while httpd starts."""
-    last = None
-    for _ in range(tries):
-        try:
-            with socket.socket(family) as s:
-                s.settimeout(5)
-                s.connect((host, port))
-                s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
-                data = b""
-                while chunk := s.recv(4096):
-                    data += chunk
-            if data:
-                return data.split(b"\r\n\r\n", 1)[-1]
-        except OSError as e:
-            last = e
-        time.sleep(0.1)
-    raise AssertionError(f"[{host}]:{port} never answered: {last}")
 
 
 def _refused(host: str, port: int, family=socket.AF_INET) -> bool:
@@ -114,13 +79,13 @@ def _assert_released(engine, cid: str, checks) -> None:
 
 
 def test_port_on_ipv6_loopback(net_engine, busybox_image, capsys):
-    port = _free_port()
+    port = free_ports()
     code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", f"[::1]:{port}:80", "busybox", *HTTPD)
     assert code == 0, err
     cid = out.strip()
     try:
-        assert _http_get("::1", port) == b"hello-v6\n"
+        assert http_get("::1", port) == b"hello-v6\n"
         assert _refused("127.0.0.1", port)                       # IPv6 loopback only
         assert _cli(net_engine, capsys, "container", "port", cid)[1] == f"80/tcp -> [::1]:{port}\n"
         assert _cli(net_engine, capsys, "container", "port", cid, "80")[1] == f"[::1]:{port}\n"
@@ -145,7 +110,7 @@ def test_port_on_ipv6_loopback(net_engine, busybox_image, capsys):
 
 
 def test_all_addresses_binds_ipv4_and_ipv6_like_docker(net_engine, busybox_image, capsys):
-    port = _free_port()
+    port = free_ports()
     code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", f"{port}:80", "busybox", *HTTPD)
     assert code == 0, err
@@ -159,11 +124,11 @@ def test_all_addresses_binds_ipv4_and_ipv6_like_docker(net_engine, busybox_image
         code, out, _ = _cli(net_engine, capsys, "container", "inspect", cid)
         assert json.loads(out)[0]["NetworkSettings"]["Ports"] == {"80/tcp": [
             {"HostIp": "0.0.0.0", "HostPort": str(port)}, {"HostIp": "::", "HostPort": str(port)}]}
-        assert _http_get("127.0.0.1", port, socket.AF_INET) == b"hello-v6\n"     # DNAT
-        assert _http_get("::1", port) == b"hello-v6\n"                            # proxy
+        assert http_get("127.0.0.1", port) == b"hello-v6\n"     # DNAT
+        assert http_get("::1", port) == b"hello-v6\n"                            # proxy
         global6 = _host_ipv6()
         if global6:                                  # the host's own IPv6 address
-            assert _http_get(global6, port) == b"hello-v6\n"
+            assert http_get(global6, port) == b"hello-v6\n"
         # [::] explicitly, on the same port: ours already holds it
         code, out, err = _cli(net_engine, capsys, "container", "create", "--name", unique("c"),
                               "-p", f"[::]:{port}:80", "busybox", *HTTPD)
@@ -180,7 +145,7 @@ def test_all_addresses_binds_ipv4_and_ipv6_like_docker(net_engine, busybox_image
 
 
 def test_ipv6_port_taken_by_a_host_process(net_engine, busybox_image):
-    port = _free_port()
+    port = free_ports()
     squatter = socket.socket(socket.AF_INET6)
     squatter.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     squatter.bind(("::", port))
@@ -208,14 +173,14 @@ def test_ipv6_port_taken_by_a_host_process(net_engine, busybox_image):
 def test_ipv6_port_of_a_container_on_an_ipv6_network(net_engine, busybox_image):
     net = unique("v6p")
     net_engine.networks.create(NetworkSpec(name=net, enable_ipv6=True))
-    port = _free_port()
+    port = free_ports()
     info = net_engine.containers.create(ContainerSpec(
         image="busybox:latest", name=unique("c"), command=HTTPD, network_mode=net,
         ports=(PortBinding(80, host_ip="::1", host_port=port),)))
     try:
         net_engine.containers.start(info.id)
         assert net_engine.containers.inspect(info.id).networks[net]["GlobalIPv6Address"]
-        assert _http_get("::1", port) == b"hello-v6\n"
+        assert http_get("::1", port) == b"hello-v6\n"
     finally:
         net_engine.containers.remove(info.id, force=True)
     _assert_released(net_engine, info.id, [("::1", port, socket.AF_INET6)])
@@ -227,7 +192,7 @@ def test_udp_on_ipv6_host_address(net_engine, tmp_path):
     import sys
     net = unique("u6")
     net_engine.networks.create(NetworkSpec(name=net))
-    port = _free_port(socket.AF_INET6, "::1")
+    port = free_ports()
     info = make_info(networks={net: EndpointSpec()},
                      ports=(PortBinding(5353, "udp", "::1", port),))
     sb = net_engine.networks.setup_sandbox(info)

@@ -7,51 +7,17 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
 
 import pytest
 
 from compose.cli.main import run as cli
 from tests.fixtures.network import unique
+from tests.fixtures.hostports import free_ports, http_get
 
 pytestmark = pytest.mark.root
 
 TWO_HTTPD = ("sh", "-c", "mkdir /w80 /w81; echo port80 > /w80/index.html; "
              "echo port81 > /w81/index.html; httpd -p 80 -h /w80; exec httpd -f -p 81 -h /w81")
-
-
-def _free_pair() -> int:
-    """P such that P and P+1 are free on 0.0.0.0 and [::]."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("0.0.0.0", 0))
-            start = probe.getsockname()[1]
-        try:
-            for port in (start, start + 1):
-                for family, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-                    with socket.socket(family) as s:
-                        s.bind((host, port))
-            return start
-        except OSError:
-            continue
-    raise AssertionError("no free port pair")
-
-
-def _get(host: str, port: int) -> bytes:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    for _ in range(50):
-        try:
-            with socket.create_connection((host, port), timeout=5) as s:
-                s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
-                data = b""
-                while chunk := s.recv(4096):
-                    data += chunk
-            if data:
-                return data.split(b"\r\n\r\n", 1)[-1]
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{host}:{port} ({family.name}) never answered")
 
 
 def _cli(engine, capsys, *args) -> tuple[int, str, str]:
@@ -68,7 +34,7 @@ def _no_rules(cid: str) -> bool:
 
 
 def test_paired_range(net_engine, busybox_image, capsys):
-    first = _free_pair()
+    first = free_ports(2)
     code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", f"{first}-{first + 1}:80-81", "busybox", *TWO_HTTPD)
     assert code == 0, err
@@ -80,8 +46,8 @@ def test_paired_range(net_engine, busybox_image, capsys):
         assert _cli(net_engine, capsys, "container", "port", cid, "81/tcp")[1] == (
             f"0.0.0.0:{first + 1}\n[::]:{first + 1}\n")
         for host in ("127.0.0.1", "::1"):
-            assert _get(host, first) == b"port80\n"
-            assert _get(host, first + 1) == b"port81\n"
+            assert http_get(host, first) == b"port80\n"
+            assert http_get(host, first + 1) == b"port81\n"
     finally:
         net_engine.containers.remove(cid, force=True)
     assert _no_rules(cid)
@@ -109,15 +75,15 @@ def test_random_ports_for_a_range(net_engine, busybox_image, capsys):
         port80 = next(iter(host80))
         assert doc["NetworkSettings"]["Ports"]["80/tcp"] == [
             {"HostIp": "0.0.0.0", "HostPort": str(port80)}, {"HostIp": "::", "HostPort": str(port80)}]
-        assert _get("127.0.0.1", host80.pop()) == b"port80\n"
-        assert _get("::1", host81.pop()) == b"port81\n"
+        assert http_get("127.0.0.1", host80.pop()) == b"port80\n"
+        assert http_get("::1", host81.pop()) == b"port81\n"
     finally:
         net_engine.containers.remove(cid, force=True)
     assert _no_rules(cid)
 
 
 def test_udp_range_on_one_address(net_engine, busybox_image, capsys):
-    first = _free_pair()
+    first = free_ports(2)
     code, out, err = _cli(net_engine, capsys, "container", "create", "--name", unique("c"),
                           "-p", f"127.0.0.1:{first}-{first + 1}:80-81/udp", "busybox", "sleep", "30")
     assert code == 0, err
@@ -142,7 +108,7 @@ def test_udp_range_on_one_address(net_engine, busybox_image, capsys):
     ("{p}:80-81", "invalid ranges specified for container and host Ports: 80-81 and {p}"),
 ])
 def test_mismatched_ranges_create_nothing(net_engine, busybox_image, capsys, spec, message):
-    first = _free_pair()
+    first = free_ports(2)
     fields = {"p": first, "q": first + 1}
     name = unique("c")
     code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", name,
