@@ -30,30 +30,38 @@ def default_candidates():
         yield ipaddress.ip_network(f"10.{second}.0.0/16")
 
 
-def host_route_table() -> list:
-    """IPv4 routes of the host's main table as (device, ip_network), default route excluded.
-
-    Read from /proc/net/route (what ``ip -4 route show`` prints, without a subprocess)."""
-    import ipaddress
-    import _socket as socket            # inet_ntoa; socket.py's enum setup costs ~7 ms
-    import struct
+def _route_entries() -> list:
+    """(device, destination, netmask) of the host's main-table IPv4 routes, as integers in
+    host order, default route excluded; read from /proc/net/route (what ``ip -4 route show``
+    prints, without a subprocess)."""
     try:
         with open("/proc/net/route") as f:
             lines = f.read().splitlines()[1:]
     except OSError as e:
         raise NetworkError(f"cannot read the host's routes: {e.strerror}") from e
-    routes = []
+    entries = []
     for line in lines:
         fields = line.split()
         if len(fields) < 8:
             continue
-        dest, mask = (socket.inet_ntoa(struct.pack("<I", int(v, 16))) for v in (fields[1], fields[7]))
-        if mask == "0.0.0.0":
-            continue
         try:
-            routes.append((fields[0], ipaddress.ip_network(f"{dest}/{mask}", strict=False)))
-        except ValueError:
+            dest, mask = (int.from_bytes(int(v, 16).to_bytes(4, "little"), "big")
+                          for v in (fields[1], fields[7]))
+        except (ValueError, OverflowError):
             continue
+        if mask:
+            entries.append((fields[0], dest, mask))
+    return entries
+
+
+def host_route_table() -> list:
+    """IPv4 routes of the host's main table as (device, ip_network), default route excluded."""
+    import ipaddress
+    routes = []
+    for device, dest, mask in _route_entries():
+        prefix = _prefix_of_mask(mask)
+        if prefix is not None:
+            routes.append((device, ipaddress.IPv4Network((dest & _mask(prefix), prefix))))
     return routes
 
 
@@ -101,24 +109,9 @@ def _prefix_of_mask(mask: int) -> "int | None":
 
 
 def host_route_ints() -> list:
-    """host_routes() as (network, prefix length), read the same way from /proc/net/route."""
-    try:
-        with open("/proc/net/route") as f:
-            lines = f.read().splitlines()[1:]
-    except OSError as e:
-        raise NetworkError(f"cannot read the host's routes: {e.strerror}") from e
+    """host_routes() as (network, prefix length) integers (no ipaddress import)."""
     routes = []
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 8:
-            continue
-        try:
-            dest, mask = (int.from_bytes(int(v, 16).to_bytes(4, "little"), "big")
-                          for v in (fields[1], fields[7]))
-        except (ValueError, OverflowError):
-            continue
-        if mask == 0:
-            continue
+    for _device, dest, mask in _route_entries():
         prefix = _prefix_of_mask(mask)
         if prefix is not None:
             routes.append((dest & _mask(prefix), prefix))
