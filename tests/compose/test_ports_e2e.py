@@ -6,7 +6,6 @@ import json
 import random
 import socket
 import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -151,14 +150,5 @@ def test_stopped_container_lists_no_ports_and_start_publishes_again(proj):
     code, out, err = proj("start", "web")
     assert code == 0, err
     assert [p.host_port for p in proj.engine.containers.inspect(name).ports] == [port, port]
-    body = _get(f"http://127.0.0.1:{port}/")
+    body = http_get("127.0.0.1", port, "/")
     assert body == b"ranged\n"
-
-
-def _get(url: str) -> bytes:
-    for _ in range(50):
-        try:
-            return urllib.request.urlopen(url, timeout=5).read()
-        except OSError:
-            time.sleep(0.1)
-    return urllib.request.urlopen(url, timeout=5).read()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
-import urllib.request
 
 import pytest
 
@@ -14,7 +12,7 @@ from compose.cli.main import run as cli
 from engine.errors import Conflict, InvalidArgument, NetworkError
 from engine.types import ContainerSpec, EndpointSpec, ExecSpec, IPAMPool, NetworkSpec, PortBinding
 from tests.fixtures.network import unique
-from tests.fixtures.hostports import free_ports
+from tests.fixtures.hostports import free_ports, http_get
 
 pytestmark = pytest.mark.root
 
@@ -100,15 +98,6 @@ def test_ipv6_bad_input_leaves_nothing(net_engine):
     net_engine.networks.remove(explicit.id)
 
 
-def _get(url: str) -> bytes:
-    for _ in range(50):
-        try:
-            return urllib.request.urlopen(url, timeout=5).read()
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} never answered")
-
-
 def test_host_port_range_binds_first_free_port(net_engine, busybox_image):
     net = unique("pr")
     net_engine.networks.create(NetworkSpec(name=net))
@@ -121,7 +110,7 @@ def test_host_port_range_binds_first_free_port(net_engine, busybox_image):
                      ports=(PortBinding(80, host_port=start, host_port_end=start + 3),))
         assert [(p.host_ip, p.host_port) for p in web.ports] == [("0.0.0.0", start + 1),
                                                                  ("::", start + 1)]
-        assert _get(f"http://127.0.0.1:{start + 1}/index.html") == b"hello-range\n"
+        assert http_get("127.0.0.1", start + 1) == b"hello-range\n"
         # every port of start..start+1 taken (host process, first container): refused, and
         # nothing of the second container is left running or holding a rule
         loser = net_engine.containers.create(ContainerSpec(

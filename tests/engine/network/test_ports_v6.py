@@ -11,10 +11,9 @@ import subprocess
 
 import pytest
 
-from compose.cli.main import run as cli
 from engine.errors import NetworkError
 from engine.types import ContainerSpec, EndpointSpec, NetworkSpec, PortBinding
-from tests.fixtures.network import make_info, unique
+from tests.fixtures.network import make_info, run_cli, unique
 from tests.fixtures.hostports import free_ports, http_get
 
 pytestmark = pytest.mark.root
@@ -62,14 +61,6 @@ def _port_is_free(host: str, port: int, family=socket.AF_INET6) -> bool:
             return False
 
 
-def _cli(engine, capsys, *args) -> tuple[int, str, str]:
-    root = ["--root", str(engine.layout.root), "--runroot", str(engine.layout.runroot)]
-    capsys.readouterr()
-    code = cli(root + list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _assert_released(engine, cid: str, checks) -> None:
     assert cid not in _netd_registered(engine)
     rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
@@ -80,24 +71,24 @@ def _assert_released(engine, cid: str, checks) -> None:
 
 def test_port_on_ipv6_loopback(net_engine, busybox_image, capsys):
     port = free_ports()
-    code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
+    code, out, err = run_cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", f"[::1]:{port}:80", "busybox", *HTTPD)
     assert code == 0, err
     cid = out.strip()
     try:
         assert http_get("::1", port) == b"hello-v6\n"
         assert _refused("127.0.0.1", port)                       # IPv6 loopback only
-        assert _cli(net_engine, capsys, "container", "port", cid)[1] == f"80/tcp -> [::1]:{port}\n"
-        assert _cli(net_engine, capsys, "container", "port", cid, "80")[1] == f"[::1]:{port}\n"
-        code, out, _ = _cli(net_engine, capsys, "container", "inspect", cid)
+        assert run_cli(net_engine, capsys, "container", "port", cid)[1] == f"80/tcp -> [::1]:{port}\n"
+        assert run_cli(net_engine, capsys, "container", "port", cid, "80")[1] == f"[::1]:{port}\n"
+        code, out, _ = run_cli(net_engine, capsys, "container", "inspect", cid)
         ports = json.loads(out)[0]["NetworkSettings"]["Ports"]
         assert ports == {"80/tcp": [{"HostIp": "::1", "HostPort": str(port)}]}
-        code, out, _ = _cli(net_engine, capsys, "container", "ps", "--format", "{{.Ports}}",
+        code, out, _ = run_cli(net_engine, capsys, "container", "ps", "--format", "{{.Ports}}",
                             "--filter", f"id={cid}")
         assert out == f"[::1]:{port}->80/tcp\n"
         # taken: a second container gets Docker's message naming the address, nothing left
         name = unique("c")
-        code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", name,
+        code, out, err = run_cli(net_engine, capsys, "container", "run", "-d", "--name", name,
                               "-p", f"[::1]:{port}:80", "busybox", *HTTPD)
         assert code != 0 and f"Bind for ::1:{port} failed: port is already allocated" in err
         loser = net_engine.containers.inspect(name)
@@ -111,17 +102,17 @@ def test_port_on_ipv6_loopback(net_engine, busybox_image, capsys):
 
 def test_all_addresses_binds_ipv4_and_ipv6_like_docker(net_engine, busybox_image, capsys):
     port = free_ports()
-    code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
+    code, out, err = run_cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", f"{port}:80", "busybox", *HTTPD)
     assert code == 0, err
     cid = out.strip()
     try:
-        assert _cli(net_engine, capsys, "container", "port", cid)[1] == (
+        assert run_cli(net_engine, capsys, "container", "port", cid)[1] == (
             f"80/tcp -> 0.0.0.0:{port}\n80/tcp -> [::]:{port}\n")
-        code, out, _ = _cli(net_engine, capsys, "container", "ps", "--format", "{{.Ports}}",
+        code, out, _ = run_cli(net_engine, capsys, "container", "ps", "--format", "{{.Ports}}",
                             "--filter", f"id={cid}")
         assert out == f"0.0.0.0:{port}->80/tcp, [::]:{port}->80/tcp\n"
-        code, out, _ = _cli(net_engine, capsys, "container", "inspect", cid)
+        code, out, _ = run_cli(net_engine, capsys, "container", "inspect", cid)
         assert json.loads(out)[0]["NetworkSettings"]["Ports"] == {"80/tcp": [
             {"HostIp": "0.0.0.0", "HostPort": str(port)}, {"HostIp": "::", "HostPort": str(port)}]}
         assert http_get("127.0.0.1", port) == b"hello-v6\n"     # DNAT
@@ -130,11 +121,11 @@ def test_all_addresses_binds_ipv4_and_ipv6_like_docker(net_engine, busybox_image
         if global6:                                  # the host's own IPv6 address
             assert http_get(global6, port) == b"hello-v6\n"
         # [::] explicitly, on the same port: ours already holds it
-        code, out, err = _cli(net_engine, capsys, "container", "create", "--name", unique("c"),
+        code, out, err = run_cli(net_engine, capsys, "container", "create", "--name", unique("c"),
                               "-p", f"[::]:{port}:80", "busybox", *HTTPD)
         assert code == 0, err
         other = out.strip()
-        code, _, err = _cli(net_engine, capsys, "container", "start", other)
+        code, _, err = run_cli(net_engine, capsys, "container", "start", other)
         assert code != 0 and f"Bind for :::{port} failed: port is already allocated" in err
         _assert_released(net_engine, other, [])
         net_engine.containers.remove(other, force=True)

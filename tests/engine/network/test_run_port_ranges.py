@@ -10,22 +10,13 @@ import subprocess
 
 import pytest
 
-from compose.cli.main import run as cli
-from tests.fixtures.network import unique
+from tests.fixtures.network import run_cli, unique
 from tests.fixtures.hostports import free_ports, http_get
 
 pytestmark = pytest.mark.root
 
 TWO_HTTPD = ("sh", "-c", "mkdir /w80 /w81; echo port80 > /w80/index.html; "
              "echo port81 > /w81/index.html; httpd -p 80 -h /w80; exec httpd -f -p 81 -h /w81")
-
-
-def _cli(engine, capsys, *args) -> tuple[int, str, str]:
-    root = ["--root", str(engine.layout.root), "--runroot", str(engine.layout.runroot)]
-    capsys.readouterr()
-    code = cli(root + list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _no_rules(cid: str) -> bool:
@@ -35,15 +26,15 @@ def _no_rules(cid: str) -> bool:
 
 def test_paired_range(net_engine, busybox_image, capsys):
     first = free_ports(2)
-    code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
+    code, out, err = run_cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", f"{first}-{first + 1}:80-81", "busybox", *TWO_HTTPD)
     assert code == 0, err
     cid = out.strip()
     try:
-        assert _cli(net_engine, capsys, "container", "port", cid)[1] == (
+        assert run_cli(net_engine, capsys, "container", "port", cid)[1] == (
             f"80/tcp -> 0.0.0.0:{first}\n80/tcp -> [::]:{first}\n"
             f"81/tcp -> 0.0.0.0:{first + 1}\n81/tcp -> [::]:{first + 1}\n")
-        assert _cli(net_engine, capsys, "container", "port", cid, "81/tcp")[1] == (
+        assert run_cli(net_engine, capsys, "container", "port", cid, "81/tcp")[1] == (
             f"0.0.0.0:{first + 1}\n[::]:{first + 1}\n")
         for host in ("127.0.0.1", "::1"):
             assert http_get(host, first) == b"port80\n"
@@ -54,7 +45,7 @@ def test_paired_range(net_engine, busybox_image, capsys):
 
 
 def test_random_ports_for_a_range(net_engine, busybox_image, capsys):
-    code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
+    code, out, err = run_cli(net_engine, capsys, "container", "run", "-d", "--name", unique("c"),
                           "-p", "80-81", "busybox", *TWO_HTTPD)
     assert code == 0, err
     cid = out.strip()
@@ -68,7 +59,7 @@ def test_random_ports_for_a_range(net_engine, busybox_image, capsys):
         host81 = {hp for _, hp in by_target[81]}
         assert len(host80) == len(host81) == 1 and host80 != host81   # [::] twin: same port
         assert {ip for ip, _ in by_target[80]} == {"0.0.0.0", "::"}
-        code, out, _ = _cli(net_engine, capsys, "container", "inspect", cid)
+        code, out, _ = run_cli(net_engine, capsys, "container", "inspect", cid)
         doc = json.loads(out)[0]
         assert doc["HostConfig"]["PortBindings"] == {            # as asked, like docker inspect
             "80/tcp": [{"HostIp": "", "HostPort": ""}], "81/tcp": [{"HostIp": "", "HostPort": ""}]}
@@ -84,15 +75,15 @@ def test_random_ports_for_a_range(net_engine, busybox_image, capsys):
 
 def test_udp_range_on_one_address(net_engine, busybox_image, capsys):
     first = free_ports(2)
-    code, out, err = _cli(net_engine, capsys, "container", "create", "--name", unique("c"),
+    code, out, err = run_cli(net_engine, capsys, "container", "create", "--name", unique("c"),
                           "-p", f"127.0.0.1:{first}-{first + 1}:80-81/udp", "busybox", "sleep", "30")
     assert code == 0, err
     cid = out.strip()
     try:
-        assert _cli(net_engine, capsys, "container", "start", cid)[0] == 0
-        assert _cli(net_engine, capsys, "container", "port", cid)[1] == (
+        assert run_cli(net_engine, capsys, "container", "start", cid)[0] == 0
+        assert run_cli(net_engine, capsys, "container", "port", cid)[1] == (
             f"80/udp -> 127.0.0.1:{first}\n81/udp -> 127.0.0.1:{first + 1}\n")
-        code, out, _ = _cli(net_engine, capsys, "container", "ps", "--format", "{{.Ports}}",
+        code, out, _ = run_cli(net_engine, capsys, "container", "ps", "--format", "{{.Ports}}",
                             "--filter", f"id={cid}")
         assert out == f"127.0.0.1:{first}->80/udp, 127.0.0.1:{first + 1}->81/udp\n"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:   # the ports are held
@@ -111,7 +102,7 @@ def test_mismatched_ranges_create_nothing(net_engine, busybox_image, capsys, spe
     first = free_ports(2)
     fields = {"p": first, "q": first + 1}
     name = unique("c")
-    code, out, err = _cli(net_engine, capsys, "container", "run", "-d", "--name", name,
+    code, out, err = run_cli(net_engine, capsys, "container", "run", "-d", "--name", name,
                           "-p", spec.format(**fields), "busybox", "sleep", "30")
     assert code != 0 and out == ""
     assert err.strip() == message.format(**fields)
