@@ -43,13 +43,13 @@ def run(argv: list[str] | None = None) -> int:
         code = try_main(argv)
         if code is not None:
             return code
-    if argv[:1] == ["network"]:               # hot path: own parser (network_fast.py)
-        from .network_fast import try_run
-        code = try_run(argv)
-        if code is not None:
-            return code
     try:
-        code = _try_up_light(argv) if "up" in argv else None
+        code = None
+        if argv[:1] == ["network"]:           # hot path: own parser (network_fast.py)
+            from .network_fast import try_run
+            code = try_run(argv)
+        elif "up" in argv:
+            code = _try_up_light(argv)
         if code is None:
             code = run_light(argv)
         return run_typer(argv) if code is None else code
@@ -58,10 +58,16 @@ def run(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as e:
-        if not _is_user_error(e):
-            raise
-        _error(str(e))
-        return getattr(e, "exit_code", 1) or 1
+        return user_error_exit(e)
+
+
+def user_error_exit(e: Exception) -> int:
+    """A user's mistake (ComposeError, EngineError): one message on stderr and its exit
+    code. Anything else is a bug and is raised again, traceback and all."""
+    if not _is_user_error(e):
+        raise e
+    _error(str(e))
+    return getattr(e, "exit_code", 1) or 1
 
 
 def _try_up_light(argv: list[str]) -> "int | None":
@@ -109,7 +115,6 @@ def run_light(argv: list[str]) -> "int | None":
 def _invoke_light(calls, fastparse, tylite) -> int:
     """What typer's standalone main does around a command: Exit codes, Ctrl-C = 130,
     EOF = "Aborted!", a closed pipe = 1 without noise at interpreter exit."""
-    import errno
     try:
         fastparse.invoke(calls, tylite)
         return 0
@@ -123,11 +128,18 @@ def _invoke_light(calls, fastparse, tylite) -> int:
         sys.stderr.write("\nAborted!\n")
         return 1
     except OSError as e:
-        if e.errno != errno.EPIPE:
-            raise
-        sys.stdout = _Pacified(sys.stdout)
-        sys.stderr = _Pacified(sys.stderr)
-        return 1
+        return closed_pipe_exit(e)
+
+
+def closed_pipe_exit(e: OSError) -> int:
+    """A closed stdout/stderr pipe ends a command with 1 and no noise at interpreter exit
+    (click's behaviour); any other OSError is raised again."""
+    import errno
+    if e.errno != errno.EPIPE:
+        raise e
+    sys.stdout = _Pacified(sys.stdout)
+    sys.stderr = _Pacified(sys.stderr)
+    return 1
 
 
 def exit_code(code) -> int:

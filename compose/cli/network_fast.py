@@ -18,7 +18,6 @@ help stay typer's own.
 from __future__ import annotations
 
 import os
-import sys
 
 # command -> (body in network_ops, {option word: (keyword, kind)}, [(argument, "one"|"many")],
 #             {keyword: default})
@@ -162,25 +161,16 @@ def _engine():
 
 
 def _invoke(body: str, kwargs: dict) -> int:
-    """Call network_ops.<body>; errors as main.run / main._invoke_light render them."""
+    """Call network_ops.<body>; Ctrl-C, a closed pipe and user errors end it as main.run and
+    main._invoke_light end any command."""
     from . import network_ops
+    from .main import closed_pipe_exit, user_error_exit
     try:
         getattr(network_ops, body)(_engine, **kwargs)
         return 0
     except KeyboardInterrupt:
         return 130
     except OSError as e:
-        import errno
-        if e.errno != errno.EPIPE:
-            raise
-        from .main import _Pacified
-        sys.stdout = _Pacified(sys.stdout)
-        sys.stderr = _Pacified(sys.stderr)
-        return 1
+        return closed_pipe_exit(e)
     except Exception as e:
-        from compose.errors import ComposeError
-        from engine.errors import EngineError
-        if not isinstance(e, (ComposeError, EngineError)):
-            raise
-        sys.stderr.write(str(e).rstrip("\n") + "\n")
-        return getattr(e, "exit_code", 1) or 1
+        return user_error_exit(e)

@@ -56,13 +56,8 @@ def try_up(argv: list) -> "int | None":
     try:                        # printed under the project lock, like the full path
         _print(opts, warnings, running)
     except OSError as e:        # a closed pipe: what main._invoke_light makes of it
-        import errno
-        if e.errno != errno.EPIPE:
-            raise
-        import sys
-        from .main import _Pacified
-        sys.stdout, sys.stderr = _Pacified(sys.stdout), _Pacified(sys.stderr)
-        return 1
+        from .main import closed_pipe_exit
+        return closed_pipe_exit(e)
     finally:
         os.close(lock)
     return 0
